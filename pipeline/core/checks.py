@@ -1,0 +1,82 @@
+"""Data-quality checks over the fact tables, as data: one `dq_finding` row per violation,
+with the numbers involved. Identities with a NULL term cannot be assessed and raise nothing."""
+from __future__ import annotations
+
+import polars as pl
+
+from pipeline.core import codebook as cb
+from schemas.tables import DqFinding, polars_schema
+
+_FINDING_SCHEMA = polars_schema(DqFinding)
+
+
+def _finding(df: pl.DataFrame, check: str, detail: pl.Expr) -> pl.DataFrame:
+    severity = cb.CHECKS_BY_NAME[check].severity
+    return df.select(pl.col("report_id"), pl.lit(check).alias("check_name"), pl.lit(severity).alias("severity"),
+                     detail.alias("detail")).cast(_FINDING_SCHEMA)  # type: ignore[arg-type]
+
+
+def _wide(app: pl.DataFrame) -> pl.DataFrame:
+    return app.pivot(on="row_code", index=["report_id", "applicant"], values="count")
+
+
+def application_findings(app: pl.DataFrame, formats: pl.DataFrame) -> list[pl.DataFrame]:
+    out = []
+    # row totals: total = sum of the six applicants, for each row
+    parts = app.filter(pl.col("applicant") != "total").group_by("report_id", "row_code").agg(
+        pl.col("count").sum().alias("parts"), pl.col("count").null_count().alias("nulls"))
+    totals = app.filter(pl.col("applicant") == "total").select("report_id", "row_code", pl.col("count").alias("total"))
+    bad = parts.join(totals, on=["report_id", "row_code"]).filter(
+        (pl.col("nulls") == 0) & pl.col("total").is_not_null() & (pl.col("parts") != pl.col("total")))
+    out.append(_finding(bad.sort("report_id", "row_code"), cb.CHECK_APPLICATION_ROW_TOTAL, pl.format(
+        "row {}: 总计 {} ≠ sum of applicants {}", "row_code", "total", "parts")))
+
+    wide = _wide(app).join(formats, on="report_id")
+    for fmt in cb.FORMAT_VERSIONS:
+        w = wide.filter(pl.col("format_version") == fmt)
+        if w.is_empty():
+            continue
+        r1, r2, r37, r4 = (pl.col(c) for c in (cb.ROW_RECEIVED, cb.ROW_CARRIED_OVER, cb.ROW_TOTAL_HANDLED,
+                                                cb.ROW_CARRIED_FORWARD))
+        bal = w.filter(pl.all_horizontal(r1.is_not_null(), r2.is_not_null(), r37.is_not_null(), r4.is_not_null())
+                       & (r1 + r2 != r37 + r4))
+        out.append(_finding(bal, cb.CHECK_APPLICATION_BALANCE, pl.format(
+            "{}: 本年新收 {} + 上年结转 {} ≠ 总计 {} + 结转下年 {}", "applicant", r1, r2, r37, r4)))
+        outcome_cols = [pl.col(c) for c in cb.outcome_row_codes(fmt)]
+        tot = w.with_columns(pl.sum_horizontal(outcome_cols).alias("_sum")).filter(
+            pl.all_horizontal([c.is_not_null() for c in outcome_cols]) & r37.is_not_null()
+            & (pl.col("_sum") != r37))
+        out.append(_finding(tot, cb.CHECK_APPLICATION_OUTCOME_TOTAL, pl.format(
+            "{}: 总计 {} ≠ sum of outcome rows {}", "applicant", r37, "_sum")))
+    return out
+
+
+def review_findings(review: pl.DataFrame) -> pl.DataFrame:
+    parts = review.filter(pl.col("outcome") != "total").group_by("report_id", "proceeding").agg(
+        pl.col("count").sum().alias("parts"), pl.col("count").null_count().alias("nulls"))
+    totals = review.filter(pl.col("outcome") == "total").select("report_id", "proceeding", pl.col("count").alias("total"))
+    bad = parts.join(totals, on=["report_id", "proceeding"]).filter(
+        (pl.col("nulls") == 0) & pl.col("total").is_not_null() & (pl.col("parts") != pl.col("total")))
+    return _finding(bad.sort("report_id", "proceeding"), cb.CHECK_REVIEW_LITIGATION_TOTAL, pl.format(
+        "{}: 总计 {} ≠ 维持+纠正+其他+尚未审结 {}", "proceeding", "total", "parts"))
+
+
+def channel_findings(channels: pl.DataFrame) -> pl.DataFrame:
+    """A stated total over all channels that differs from the sum of the exact per-channel counts."""
+    per = channels.group_by("report_id").agg(
+        pl.col("items").filter(pl.col("channel") == "all").first().alias("all"),
+        pl.col("items").filter(pl.col("channel") != "all").sum().alias("parts"),
+        (pl.col("channel") != "all").sum().alias("n_parts"),
+        (pl.col("is_lower_bound") & (pl.col("channel") != "all")).any().alias("approx"))
+    bad = per.filter(pl.col("all").is_not_null() & (pl.col("n_parts") >= 2) & ~pl.col("approx")
+                     & (pl.col("all") != pl.col("parts")))
+    return _finding(bad.sort("report_id"), cb.CHECK_CHANNEL_SUM_MISMATCH, pl.format(
+        "stated total {} ≠ sum of {} channel counts {}", "all", "n_parts", "parts"))
+
+
+def all_findings(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The parser's findings plus every identity check, sorted for stable output."""
+    formats = frames["dim_report"].select("report_id", "format_version")
+    parts = [frames["dq_finding"], *application_findings(frames["fact_application"], formats),
+             review_findings(frames["fact_review_litigation"]), channel_findings(frames["fact_disclosure_channel"])]
+    return pl.concat(parts).sort("report_id", "check_name", "detail", maintain_order=True)

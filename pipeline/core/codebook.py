@@ -1,0 +1,287 @@
+"""The one codebook: every code, Chinese label and label variant of the warehouse.
+
+Everything else (parser, schemas, checks, label dimensions, tests) derives its codes from here.
+Codes are the contract's (../CONTRACT.md in the shared folder, mirrored in the README).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# --- formats -------------------------------------------------------------------------------
+
+FORMAT_2021 = "2021"  # 国办公开办函〔2021〕30号
+FORMAT_2019 = "2019"  # 国办公开办函〔2019〕60号 (reports for 2019 and 2020)
+FORMAT_VERSIONS = (FORMAT_2021, FORMAT_2019)
+
+SOURCE_FORMATS = ("txt", "docx", "html", "pdf", "unknown")
+FILE_EXTENSIONS = {".txt": "txt", ".text": "txt", ".docx": "docx", ".html": "html", ".htm": "html",
+                   ".pdf": "pdf"}
+
+STATUS_PARSED, STATUS_PARTIAL, STATUS_REJECTED = "parsed", "partial", "rejected"
+STATUSES = (STATUS_PARSED, STATUS_PARTIAL, STATUS_REJECTED)
+
+ADMIN_LEVELS = ("province", "city", "county", "township", "department")
+
+
+@dataclass(frozen=True)
+class Code:
+    """A code with its Chinese label, its place in a hierarchy and the phrases that identify it."""
+
+    code: str
+    label_zh: str
+    keywords: tuple[str, ...] = ()
+    parent: str | None = None
+    formats: tuple[str, ...] = FORMAT_VERSIONS
+    exact: tuple[str, ...] = ()  # whole-label matches (after enumerators are stripped)
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def level(self) -> int:
+        return self.code.count(".") + 1
+
+
+# --- section 三: applicants (columns) --------------------------------------------------------
+
+APPLICANTS = (
+    Code("natural_person", "自然人", ("自然人",)),
+    Code("commercial_enterprise", "商业企业", ("商业企业",)),
+    Code("research_institution", "科研机构", ("科研机构",)),
+    Code("social_welfare_org", "社会公益组织", ("社会公益组织", "公益组织")),
+    Code("legal_service_org", "法律服务机构", ("法律服务机构",)),
+    Code("other_org", "其他", ("其他",)),
+    Code("total", "总计", ("总计",)),
+)
+APPLICANT_CODES = tuple(a.code for a in APPLICANTS)
+APPLICANT_GROUP_LEGAL_PERSON = "法人或其他组织"
+
+# --- section 三: outcome rows -----------------------------------------------------------------
+# Group codes (3, 3.3, 3.4, 3.5, 3.6 in 2021) are headings, not rows: their keywords narrow a label
+# down to their children. Row 3.6 is a data row in the 2019 format only.
+
+_BOTH, _2021, _2019 = FORMAT_VERSIONS, (FORMAT_2021,), (FORMAT_2019,)
+
+APPLICATION_ROWS = (
+    Code("1", "本年新收政府信息公开申请数量", ("本年新收", "新收政府信息公开申请")),
+    Code("2", "上年结转政府信息公开申请数量", ("上年结转",)),
+    Code("3.1", "予以公开", ("予以公开",)),
+    Code("3.2", "部分公开", ("部分公开",)),
+    Code("3.3.1", "属于国家秘密", ("国家秘密",), "3.3"),
+    Code("3.3.2", "其他法律行政法规禁止公开", ("法律行政法规禁止", "行政法规禁止", "其他法律"), "3.3"),
+    Code("3.3.3", "危及“三安全一稳定”", ("三安全一稳定", "危及"), "3.3"),
+    Code("3.3.4", "保护第三方合法权益", ("第三方合法权益", "保护第三方"), "3.3"),
+    Code("3.3.5", "属于三类内部事务信息", ("内部事务",), "3.3"),
+    Code("3.3.6", "属于四类过程性信息", ("过程性信息",), "3.3"),
+    Code("3.3.7", "属于行政执法案卷", ("执法案卷",), "3.3"),
+    Code("3.3.8", "属于行政查询事项", ("行政查询",), "3.3"),
+    Code("3.4.1", "本机关不掌握相关政府信息", ("不掌握",), "3.4"),
+    Code("3.4.2", "没有现成信息需要另行制作", ("另行制作", "没有现成信息"), "3.4"),
+    Code("3.4.3", "补正后申请内容仍不明确", ("仍不明确", "补正后申请"), "3.4"),
+    Code("3.5.1", "信访举报投诉类申请", ("信访举报", "投诉类"), "3.5"),
+    Code("3.5.2", "重复申请", ("重复申请",), "3.5"),
+    Code("3.5.3", "要求提供公开出版物", ("公开出版物",), "3.5"),
+    Code("3.5.4", "无正当理由大量反复申请", ("大量反复", "反复申请"), "3.5"),
+    Code("3.5.5", "要求行政机关确认或重新出具已获取信息", ("重新出具", "已获取信息", "确认或重新"), "3.5"),
+    Code("3.6", "其他处理", ("其他处理",), None, _2019),
+    Code("3.6.1", "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+         ("逾期不补正", "不补正"), "3.6", _2021),
+    Code("3.6.2", "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+         ("缴纳费用", "收费通知"), "3.6", _2021),
+    Code("3.6.3", "其他", (), "3.6", _2021, exact=("其他",)),
+    Code("3.7", "总计", ("总计",)),
+    Code("4", "结转下年度继续办理", ("结转下年度", "转下一年度", "下年度继续", "转下年度")),
+)
+
+# Headings that group rows; a label mentioning one can only be one of its children.
+APPLICATION_GROUPS = (
+    Code("3", "本年度办理结果", ("本年度办理结果", "办理结果")),
+    Code("3.3", "不予公开", ("不予公开",)),
+    Code("3.4", "无法提供", ("无法提供",)),
+    Code("3.5", "不予处理", ("不予处理",)),
+    Code("3.6", "其他处理", ("其他处理", "不再处理"), None, _2021),
+)
+
+
+def application_rows(format_version: str) -> tuple[Code, ...]:
+    return tuple(r for r in APPLICATION_ROWS if format_version in r.formats)
+
+
+def application_row_codes(format_version: str) -> tuple[str, ...]:
+    return tuple(r.code for r in application_rows(format_version))
+
+
+ROW_RECEIVED, ROW_CARRIED_OVER, ROW_TOTAL_HANDLED, ROW_CARRIED_FORWARD = "1", "2", "3.7", "4"
+
+
+def outcome_row_codes(format_version: str) -> tuple[str, ...]:
+    """The rows whose sum must equal 3.7 (总计)."""
+    return tuple(c for c in application_row_codes(format_version)
+                 if c.startswith("3.") and c != ROW_TOTAL_HANDLED)
+
+
+# --- section 二: Article 20 table -------------------------------------------------------------
+
+PROACTIVE_ITEMS = (
+    Code("regulations", "规章", ("规章",)),
+    Code("normative_documents", "行政规范性文件", ("规范性文件",)),
+    Code("licensing", "行政许可", ("行政许可",)),
+    Code("other_services", "其他对外管理服务事项", ("其他对外管理服务", "对外管理服务"), None, _2019),
+    Code("penalty", "行政处罚", ("行政处罚",)),
+    Code("coercion", "行政强制", ("行政强制",)),
+    Code("fees", "行政事业性收费", ("行政事业性收费", "事业性收费")),
+    Code("procurement", "政府集中采购", ("政府集中采购", "集中采购"), None, _2019),
+)
+
+PROACTIVE_MEASURES = (
+    Code("issued", "本年制发件数", ("本年制发", "制发件数"), None, _2021),
+    Code("repealed", "本年废止件数", ("本年废止", "废止件数"), None, _2021),
+    Code("in_force", "现行有效件数", ("现行有效",), None, _2021),
+    Code("decisions", "本年处理决定数量", ("处理决定数量", "处理决定数")),
+    Code("amount_10k_yuan", "本年收费金额（万元）", ("收费金额",), None, _2021),
+    Code("made", "本年新制作数量", ("新制作",), None, _2019),
+    Code("published", "本年新公开数量", ("新公开",), None, _2019),
+    Code("total_published", "对外公开总数量", ("公开总数", "对外公开总"), None, _2019),
+    Code("prior_items", "上一年项目数量", ("上一年项目", "上年项目"), None, _2019),
+    Code("change", "本年增/减", ("本年增", "增/减", "增减"), None, _2019),
+    Code("procurement_items", "采购项目数量", ("采购项目",), None, _2019),
+    Code("procurement_amount", "采购总金额", ("采购总金额", "采购金额"), None, _2019),
+)
+
+# The measures each item carries, in the column order the format prints them.
+PROACTIVE_GRID = {
+    FORMAT_2021: {
+        "regulations": ("issued", "repealed", "in_force"),
+        "normative_documents": ("issued", "repealed", "in_force"),
+        "licensing": ("decisions",),
+        "penalty": ("decisions",),
+        "coercion": ("decisions",),
+        "fees": ("amount_10k_yuan",),
+    },
+    FORMAT_2019: {
+        "regulations": ("made", "published", "total_published"),
+        "normative_documents": ("made", "published", "total_published"),
+        "licensing": ("prior_items", "change", "decisions"),
+        "other_services": ("prior_items", "change", "decisions"),
+        "penalty": ("prior_items", "change", "decisions"),
+        "coercion": ("prior_items", "change", "decisions"),
+        "fees": ("prior_items", "change"),
+        "procurement": ("procurement_items", "procurement_amount"),
+    },
+}
+MONEY_MEASURES = ("amount_10k_yuan", "procurement_amount")
+SIGNED_MEASURES = ("change",)  # 本年增/减 may be negative
+
+# Header phrases that tell the format apart.
+FORMAT_MARKERS = {
+    FORMAT_2021: ("本年制发件数", "现行有效件数", "2021〕30号", "2021]30号"),
+    FORMAT_2019: ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量",
+                  "2019〕60号", "2019]60号"),
+}
+
+# --- section 四: review and litigation --------------------------------------------------------
+
+PROCEEDINGS = (
+    Code("review", "行政复议", ("行政复议",)),
+    Code("litigation_direct", "未经复议直接起诉", ("未经复议", "直接起诉")),
+    Code("litigation_after_review", "复议后起诉", ("复议后起诉",)),
+)
+OUTCOMES = (
+    Code("upheld", "结果维持", ("维持",)),
+    Code("corrected", "结果纠正", ("纠正",)),
+    Code("other", "其他结果", ("其他",)),
+    Code("pending", "尚未审结", ("尚未审结", "审结")),
+    Code("total", "总计", ("总计",)),
+)
+PROCEEDING_CODES = tuple(p.code for p in PROCEEDINGS)
+OUTCOME_CODES = tuple(o.code for o in OUTCOMES)
+REVIEW_GRID = tuple((p, o) for p in PROCEEDING_CODES for o in OUTCOME_CODES)  # the printed order
+
+# --- section 一: disclosure channels ----------------------------------------------------------
+# Order matters only for readability; the parser treats `new_media` as generic (dropped when a
+# more specific channel is named in the same clause).
+
+CHANNELS = (
+    Code("all", "全部渠道合计"),
+    Code("website", "政府网站", ("政府网站", "门户网站", "人民政府网", "政府网", "网站")),
+    Code("wechat", "微信", ("微信",)),
+    Code("weibo", "微博", ("微博",)),
+    Code("douyin", "抖音", ("抖音",)),
+    Code("new_media", "政务新媒体", ("新媒体",)),
+    Code("other_media", "其他媒体", ("学习强国", "电视台", "电视", "广播", "报纸", "报刊", "日报", "头条",
+                                    "快手", "视频号", "客户端", "融媒体")),
+    Code("bulletin_board", "公开栏/公示栏", ("公开栏", "公示栏", "公告栏", "宣传栏", "公示牌", "电子显示屏")),
+    Code("press_conference", "新闻发布会", ("新闻发布会", "发布会")),
+    Code("combined", "多渠道合计"),
+    Code("other", "其他渠道"),
+)
+CHANNEL_CODES = tuple(c.code for c in CHANNELS)
+GENERIC_CHANNELS = ("new_media",)
+# Units of disclosed items or events; others (个 账号, 处 问题, 名 人员, 次 培训 …) are not channel counts.
+CHANNEL_UNITS = ("条", "篇", "则", "份", "件", "期", "场", "次", "幅", "张", "个")
+CHANNEL_EVENT_UNITS = ("场", "次")
+CHANNEL_VERBS = ("公开", "发布", "推送", "发表", "刊登", "刊发", "更新", "编发", "张贴", "召开", "举办", "播出",
+                 "报道", "上传", "公示", "转载", "推出", "制作")
+CHANNEL_NEGATIVE_VERBS = ("关停", "注销", "整改", "清理", "关闭", "下线", "培训", "整合")
+CHANNEL_TOTAL_MARKERS = ("累计", "共", "总计", "合计", "全年", "各类", "全部")
+
+# --- section 六: NPC suggestions and CPPCC proposals ------------------------------------------
+
+PROPOSAL_TYPES = (
+    Code("npc_suggestion", "人大代表建议", ("人大代表建议", "人大建议", "代表建议", "人大代表议案")),
+    Code("cppcc_proposal", "政协提案", ("政协委员提案", "政协提案", "委员提案")),
+)
+PROPOSAL_CODES = tuple(p.code for p in PROPOSAL_TYPES)
+
+# --- sections ---------------------------------------------------------------------------------
+
+SECTION_OVERVIEW, SECTION_PROACTIVE, SECTION_APPLICATION = "overview", "proactive", "application"
+SECTION_REVIEW, SECTION_PROBLEMS, SECTION_OTHER = "review", "problems", "other"
+SECTIONS = (
+    Code(SECTION_OVERVIEW, "总体情况", ("总体情况",)),
+    Code(SECTION_PROACTIVE, "主动公开政府信息情况", ("主动公开政府信息情况", "主动公开政府信息")),
+    Code(SECTION_APPLICATION, "收到和处理政府信息公开申请情况", ("收到和处理政府信息公开申请", "收到和处理")),
+    Code(SECTION_REVIEW, "政府信息公开行政复议、行政诉讼情况", ("行政复议",)),
+    Code(SECTION_PROBLEMS, "存在的主要问题及改进情况", ("存在的主要问题", "主要问题及改进", "问题及改进")),
+    Code(SECTION_OTHER, "其他需要报告的事项", ("其他需要报告",)),
+)
+TABLE_SECTIONS = (SECTION_PROACTIVE, SECTION_APPLICATION, SECTION_REVIEW)
+
+# --- data-quality checks ----------------------------------------------------------------------
+
+SEVERITY_ERROR, SEVERITY_WARNING = "error", "warning"
+SEVERITIES = (SEVERITY_ERROR, SEVERITY_WARNING)
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    name: str
+    severity: str
+    table: str  # the contract table the check is about (where Dagster shows it)
+    description: str
+
+
+CHECK_APPLICATION_BALANCE = "application_balance"
+CHECK_APPLICATION_ROW_TOTAL = "application_row_total"
+CHECK_APPLICATION_OUTCOME_TOTAL = "application_outcome_total"
+CHECK_REVIEW_LITIGATION_TOTAL = "review_litigation_total"
+CHECK_INCOMPLETE_TABLE = "incomplete_table"
+CHECK_MISSING_SECTION = "missing_section"
+CHECK_CHANNEL_SUM_MISMATCH = "channel_sum_mismatch"
+
+CHECKS = (
+    CheckDef(CHECK_APPLICATION_BALANCE, SEVERITY_ERROR, "fact_application",
+             "第一项+第二项 = 第三项总计+第四项, per applicant (row 1 + row 2 = row 3.7 + row 4)."),
+    CheckDef(CHECK_APPLICATION_ROW_TOTAL, SEVERITY_ERROR, "fact_application",
+             "A row's 总计 equals the sum of its six applicant columns."),
+    CheckDef(CHECK_APPLICATION_OUTCOME_TOTAL, SEVERITY_ERROR, "fact_application",
+             "Row 3.7 (总计) equals the sum of the outcome rows 3.1 … 3.6.x, per applicant."),
+    CheckDef(CHECK_REVIEW_LITIGATION_TOTAL, SEVERITY_ERROR, "fact_review_litigation",
+             "Each proceeding's 总计 equals 维持 + 纠正 + 其他 + 尚未审结."),
+    CheckDef(CHECK_INCOMPLETE_TABLE, SEVERITY_ERROR, "fact_application",
+             "Rows or cells of a statistics table are missing, blank or cannot be placed."),
+    CheckDef(CHECK_MISSING_SECTION, SEVERITY_WARNING, "dim_report",
+             "A section of the standard outline was not found."),
+    CheckDef(CHECK_CHANNEL_SUM_MISMATCH, SEVERITY_WARNING, "fact_disclosure_channel",
+             "The stated total over all channels differs from the sum of the per-channel counts."),
+)
+CHECKS_BY_NAME = {c.name: c for c in CHECKS}
+CHECK_NAMES = tuple(c.name for c in CHECKS)

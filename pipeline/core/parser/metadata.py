@@ -1,0 +1,173 @@
+"""Report metadata: title, agency, year, period, publication date, contacts, fee, format."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pipeline.core import codebook as cb
+from pipeline.core.textnorm import squeeze
+
+_YEAR = r"(20\d{2})"
+_TITLE_END = re.compile(r"(?:工作)?(?:年度)?报告$")
+_TITLE_MARK = ("政府信息公开", "政务公开", "信息公开")
+
+
+def find_title(paragraphs: list[str]) -> str | None:
+    """The title: the first lines up to the one ending in 报告, joined (titles wrap over lines)."""
+    buf = ""
+    for text in paragraphs[:8]:
+        s = squeeze(text)
+        if not s or s in ("正文", "目录"):
+            continue
+        if len(s) > 60:
+            break
+        buf += s
+        if _TITLE_END.search(buf) and any(m in buf for m in _TITLE_MARK):
+            return buf
+        if len(buf) > 80:
+            break
+    return None
+
+
+_AGENCY_BEFORE_YEAR = re.compile(r"^(?:关于)?(.+?)(?:关于)?" + _YEAR + r"年度?(?:的)?(?:政府信息公开|政务公开|信息公开)")
+_AGENCY_AFTER_YEAR = re.compile(r"^" + _YEAR + r"年度?(.+?)(?:的)?(?:政府信息公开|政务公开|信息公开)")
+
+
+def agency_and_year(title: str | None) -> tuple[str | None, int | None]:
+    if not title:
+        return None, None
+    m = _AGENCY_AFTER_YEAR.match(title)
+    if m:
+        return m.group(2) or None, int(m.group(1))
+    m = _AGENCY_BEFORE_YEAR.match(title)
+    if m:
+        return m.group(1) or None, int(m.group(2))
+    return None, None
+
+
+_DATE = r"(?:(20\d{2})年)?(\d{1,2})月(\d{1,2})日"
+_PERIOD = re.compile(r"(20\d{2})年(\d{1,2})月(\d{1,2})日(?:起)?[,，]?(?:至|到|—|-|~|－)" + _DATE)
+_FULL_DATE = re.compile(r"^(20\d{2})年(\d{1,2})月(\d{1,2})日$")
+
+
+def _date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def find_period(text: str) -> tuple[dt.date | None, dt.date | None]:
+    """The statistics period ('2023年1月1日至12月31日'), preferring one near 统计."""
+    flat = squeeze(text)
+    matches = list(_PERIOD.finditer(flat))
+    if not matches:
+        return None, None
+    near = [m for m in matches if "统计" in flat[max(0, m.start() - 30): m.start()]]
+    m = (near or matches)[0]
+    y1 = int(m.group(1))
+    y2 = int(m.group(4)) if m.group(4) else y1
+    return _date(y1, int(m.group(2)), int(m.group(3))), _date(y2, int(m.group(5)), int(m.group(6)))
+
+
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _cn_number(s: str) -> int | None:
+    if all(ch in _CN_DIGITS for ch in s):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in s)) if s else None
+    if "十" in s:
+        tens, _, units = s.partition("十")
+        t = _CN_DIGITS.get(tens, None) if tens else 1
+        u = _CN_DIGITS.get(units, None) if units else 0
+        return None if t is None or u is None else t * 10 + u
+    return None
+
+
+_CN_DATE = re.compile(r"^([〇○零Ｏ一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$")
+
+
+def find_published_on(paragraphs: list[str]) -> dt.date | None:
+    """The date printed under the signature at the very end ('2024年1月22日', '二〇二四年一月二十二日')."""
+    for text in reversed(paragraphs[-4:]):
+        s = squeeze(text)
+        m = _FULL_DATE.match(s)
+        if m:
+            return _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _CN_DATE.match(s)
+        if m:
+            y, mo, d = (_cn_number(g) for g in m.groups())
+            if y and mo and d:
+                return _date(y, mo, d)
+    return None
+
+
+_PHONE = re.compile(r"(?:电话|热线|联系方式|Tel)[^0-9]{0,12}((?:0\d{2,3}[-－—]?)?\d{7,8}|1[3-9]\d{9})", re.I)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_POSTCODE = re.compile(r"(?:邮编|邮政编码)[^0-9]{0,3}(\d{6})(?!\d)")
+
+
+def find_contacts(text: str) -> tuple[str | None, str | None, str | None]:
+    flat = squeeze(text)
+    phone = _PHONE.search(flat)
+    email = _EMAIL.search(flat)
+    post = _POSTCODE.search(flat)
+    return (phone.group(1).replace("－", "-").replace("—", "-") if phone else None,
+            email.group(0).rstrip(".") if email else None,
+            post.group(1) if post else None)
+
+
+_FEE_TOPIC = re.compile(r"信息处理费|处理费|收费事项|收取.{0,12}费用|收费情况|费用收取")
+_FEE_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)(万)?元")
+_FEE_NONE = re.compile(r"未|无|没有|不存在|零|均不收取|免费")
+
+
+def find_processing_fee(paragraphs: list[str]) -> tuple[float | None, str | None]:
+    """Fees charged for information processing (元): 0 when the report says none, None when silent."""
+    for text in paragraphs:
+        for sentence in re.split(r"[。；;\n]", squeeze(text)):
+            if not _FEE_TOPIC.search(sentence) or "行政事业性收费" in sentence:
+                continue
+            amount = _FEE_AMOUNT.search(sentence)
+            if amount:
+                v = float(amount.group(1)) * (10000 if amount.group(2) else 1)
+                return v, sentence
+            if _FEE_NONE.search(sentence):
+                return 0.0, sentence
+    return None, None
+
+
+def detect_format(text: str, report_year: int | None) -> str:
+    flat = squeeze(text)
+    for fmt in (cb.FORMAT_2019, cb.FORMAT_2021):  # the Article 20 table's own headers first
+        if any(m in flat for m in cb.FORMAT_MARKERS[fmt][:4] if "号" not in m):
+            return fmt
+    for fmt in (cb.FORMAT_2021, cb.FORMAT_2019):
+        if any(m in flat for m in cb.FORMAT_MARKERS[fmt] if "号" in m):
+            return fmt
+    if "逾期不补正" in flat or "缴纳费用" in flat:
+        return cb.FORMAT_2021
+    if report_year is not None and report_year <= 2020:
+        return cb.FORMAT_2019
+    return cb.FORMAT_2021
+
+
+_TOWNSHIP = re.compile(r"(?:镇|乡|街道|苏木|街道办事处|民族乡)(?:人民政府|办事处|政府)?$")
+_COUNTY_GOV = re.compile(r"(?:县|区|旗|县级市)(?:人民政府|政府)$")
+_PROVINCE_GOV = re.compile(r"^(?:[^市县区]{2,8}(?:省|自治区)|北京市|天津市|上海市|重庆市)(?:人民政府|政府)$")
+_CITY_GOV = re.compile(r"(?:市|州|盟|地区)(?:人民政府|政府)$")
+
+
+def admin_level(agency: str | None, county: str | None) -> str | None:
+    if not agency:
+        return None
+    if _TOWNSHIP.search(agency):
+        return "township"
+    if _PROVINCE_GOV.match(agency):
+        return "province"
+    if _COUNTY_GOV.search(agency):
+        return "county"
+    if _CITY_GOV.search(agency):
+        return "county" if county and agency.replace("人民政府", "").replace("政府", "").endswith(county) else "city"
+    return "department"

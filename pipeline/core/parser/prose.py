@@ -1,0 +1,119 @@
+"""Figures stated in prose: items disclosed per channel (§一) and proposals handled (§六).
+
+Only counts of disclosed items or events are channel figures: a count needs a disclosure verb, a
+unit of items, and a channel (or a stated total) in its own clause. Accounts closed, problems
+fixed, trainings held and content categories ('工作动态36条') are left alone.
+"""
+from __future__ import annotations
+
+import re
+
+from pipeline.core import codebook as cb
+from pipeline.core.records import ChannelCount, ProposalCount
+from pipeline.core.textnorm import squeeze
+
+_CLAUSE_SPLIT = re.compile(r"[，,；;。！？!?：:\n]")
+_COUNT = re.compile(r"(近|约|超过|超)?(\d+(?:\.\d+)?)(余|多)?(" + "|".join(cb.CHANNEL_UNITS) + r")(?![\u4e00-\u9fff]{0,1}(?:人|户|次浏览))")
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,30})[”\"」』]")
+_CHANNEL_KEYWORDS = sorted(((kw, c.code) for c in cb.CHANNELS for kw in c.keywords), key=lambda t: -len(t[0]))
+
+
+def _channels_in(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, channel) of channel words, longest words first, without overlaps."""
+    taken: list[tuple[int, int, str]] = []
+    for kw, code in _CHANNEL_KEYWORDS:
+        for m in re.finditer(re.escape(kw), text):
+            if not any(s < m.end() and m.start() < e for s, e, _ in taken):
+                taken.append((m.start(), m.end(), code))
+    return sorted(taken)
+
+
+def _account_for(sentence: str, channel: str) -> str | None:
+    """A quoted account name written right next to the channel word ('“扬帆泽库”微信公众号')."""
+    spans = [(s, e) for s, e, c in _channels_in(sentence) if c == channel]
+    for q in _QUOTED.finditer(sentence):
+        for s, e in spans:
+            if 0 <= s - q.end() <= 2 or 0 <= q.start() - e <= 4:
+                return q.group(1)
+    return None
+
+
+def extract_channels(paragraphs: list[str]) -> list[ChannelCount]:
+    out: list[ChannelCount] = []
+    for para in paragraphs:
+        for sentence in re.split(r"[。！？!?\n]", squeeze(para)):
+            for clause in _CLAUSE_SPLIT.split(sentence):
+                out.extend(_clause_counts(clause, sentence))
+    return out
+
+
+def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
+    found: list[ChannelCount] = []
+    counts = list(_COUNT.finditer(clause))
+    for i, m in enumerate(counts):
+        unit = m.group(4)
+        before = clause[counts[i - 1].end() if i else 0: m.start()]
+        after = clause[m.end(): counts[i + 1].start() if i + 1 < len(counts) else len(clause)]
+        context = before + m.group(0)
+        if any(v in context for v in cb.CHANNEL_NEGATIVE_VERBS):
+            continue
+        chans = {c for _, _, c in _channels_in(before)}
+        event = False
+        if not chans and unit in cb.CHANNEL_EVENT_UNITS:
+            chans = {c for _, _, c in _channels_in(after)} & {"press_conference"}
+            event = bool(chans)
+        if unit == "个" and not chans:
+            continue
+        has_verb = any(v in before for v in cb.CHANNEL_VERBS) or (event and any(v in clause for v in cb.CHANNEL_VERBS))
+        if not has_verb:
+            continue
+        if len(chans) > 1:
+            chans -= set(cb.GENERIC_CHANNELS)
+        if not chans:
+            if any(t in before for t in cb.CHANNEL_TOTAL_MARKERS) and "信息" in before and "申请" not in clause:
+                channel = "all"
+            else:
+                continue
+        elif len(chans) == 1:
+            channel = next(iter(chans))
+        else:
+            channel = "combined"
+        if unit == "个" and channel not in ("press_conference",):
+            continue
+        if unit in cb.CHANNEL_EVENT_UNITS and channel not in ("press_conference", "all"):
+            if "发布会" not in clause:
+                continue
+        value = float(m.group(2))
+        if not value.is_integer():
+            continue
+        account = _account_for(sentence, channel) if channel in ("wechat", "weibo", "douyin", "website",
+                                                                   "new_media", "other_media") else None
+        found.append(ChannelCount(channel, int(value), bool(m.group(3)) or m.group(1) in ("超过", "超"),
+                                  unit, clause, account))
+    return found
+
+
+_PROPOSAL_KW = sorted(((kw, p.code) for p in cb.PROPOSAL_TYPES for kw in p.keywords), key=lambda t: -len(t[0]))
+_NUMBER_AFTER = re.compile(r"^(?:[^\d，,。；;]{0,6}?)(\d+)(件|条|个|项)")
+_NEGATION = re.compile(r"未|没有|无")
+
+
+def extract_proposals(paragraphs: list[str]) -> list[ProposalCount]:
+    """人大代表建议 / 政协提案 handled: a number right after the words, or 0 when negated."""
+    result: dict[str, ProposalCount] = {}
+    for para in paragraphs:
+        for clause in re.split(r"[，,；;。！？!?\n]", squeeze(para)):
+            taken: list[tuple[int, int, str]] = []
+            for kw, code in _PROPOSAL_KW:
+                for m in re.finditer(re.escape(kw), clause):
+                    if not any(s < m.end() and m.start() < e for s, e, _ in taken):
+                        taken.append((m.start(), m.end(), code))
+            for start, end, code in sorted(taken):
+                if code in result:
+                    continue
+                num = _NUMBER_AFTER.match(clause[end:])
+                if num and not any(k in clause[end:end + num.start(1)] for k, _ in _PROPOSAL_KW):
+                    result[code] = ProposalCount(code, int(num.group(1)), clause)
+                elif _NEGATION.search(clause[:start]) and not re.search(r"\d", clause[end:end + 8]):
+                    result[code] = ProposalCount(code, 0, clause)
+    return [result[c] for c in cb.PROPOSAL_CODES if c in result]

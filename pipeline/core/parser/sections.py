@@ -1,0 +1,98 @@
+"""Split a document into the six sections of the standard outline.
+
+Headings are recognised by their words (「收到和处理政府信息公开申请情况」), not by their numeral:
+real reports renumber, merge or move sections (tables in an appendix numbered 一–三).
+Table rows outside any table section are assigned by what they hold.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.core import codebook as cb
+from pipeline.core.document import Document, Paragraph, Table
+from pipeline.core.textnorm import cell_kind, squeeze
+
+_HEADING_PREFIX = re.compile(r"^(?:#+\s*)?(?:表[一二三四五六七八九十\d]+[:：]?)?"
+                             r"(?:[一二三四五六七八九十]+[、.．]|第[一二三四五六七八九十]+部分[、:：]?)?")
+
+
+@dataclass(frozen=True)
+class Item:
+    """A paragraph (cells == ()) or a table row, with the section it belongs to."""
+
+    section: str | None
+    line: int
+    text: str = ""
+    cells: tuple[str, ...] = ()
+
+    @property
+    def is_row(self) -> bool:
+        return bool(self.cells)
+
+
+@dataclass
+class Sections:
+    items: list[Item]
+    headings: dict[str, int] = field(default_factory=dict)  # section → line of its heading
+
+    def paragraphs(self, *sections: str | None) -> list[str]:
+        return [i.text for i in self.items if not i.is_row and i.section in sections]
+
+    def rows(self, section: str) -> list[Item]:
+        return [i for i in self.items if i.section == section]
+
+
+def heading_section(text: str) -> str | None:
+    """The section a paragraph is the heading of, or None when it is not a heading."""
+    s = squeeze(text)
+    if not s or len(s) > 40:
+        return None
+    enumerated = bool(re.match(r"^(?:#+)?(?:表[一二三四五六七八九十\d]+[:：]?)?[一二三四五六七八九十]+[、.．]", s))
+    if not enumerated and len(s) > 26:
+        return None
+    body = _HEADING_PREFIX.sub("", s)
+    if body.startswith(("(", "（")):
+        return None  # sub-heading such as （一）主动公开情况
+    for section in cb.SECTIONS:
+        if any(k in body for k in section.keywords):
+            if section.code == cb.SECTION_REVIEW and "诉讼" not in body and not enumerated:
+                continue
+            return section.code
+    return None
+
+
+def _row_section(cells: tuple[str, ...]) -> str | None:
+    """Guess the table section of a row that sits outside any table section."""
+    numbers = sum(1 for c in cells if cell_kind(c) == "number")
+    if numbers >= 12:
+        return cb.SECTION_REVIEW
+    text = squeeze("".join(cells))
+    if any(k in text for item in cb.PROACTIVE_ITEMS for k in item.keywords) or "第二十条" in text:
+        return cb.SECTION_PROACTIVE
+    if any(k in text for row in cb.APPLICATION_ROWS for k in row.keywords) or "申请人情况" in text:
+        return cb.SECTION_APPLICATION
+    return None
+
+
+def split_sections(doc: Document) -> Sections:
+    items: list[Item] = []
+    headings: dict[str, int] = {}
+    current: str | None = None
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            found = heading_section(block.text)
+            if found is not None and found not in headings:
+                headings[found] = block.line
+                current = found
+            elif found is not None and found in cb.TABLE_SECTIONS:
+                current = found  # an appendix heading repeats a table section's title
+            items.append(Item(current, block.line, text=block.text))
+            continue
+        assert isinstance(block, Table)
+        for row in block.rows:
+            section = current if current in cb.TABLE_SECTIONS else _row_section(row.cells)
+            if section == cb.SECTION_APPLICATION and _row_section(row.cells) == cb.SECTION_REVIEW:
+                section = cb.SECTION_REVIEW  # a §四 row whose heading was lost (seed 003)
+            items.append(Item(section, row.line, cells=row.cells))
+    return Sections(items, headings)

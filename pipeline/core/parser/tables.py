@@ -1,0 +1,314 @@
+"""The three statistics tables: Article 20 (§二), applications (§三), review and litigation (§四).
+
+Rows are found by their labels; where a converter has torn labels off their rows, the rows are
+aligned to the format's row order with the surviving labels as anchors. Cells that cannot be
+placed stay NULL and are reported; numbers are never shifted into other cells.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.core import codebook as cb
+from pipeline.core.parser.sections import Item
+from pipeline.core.records import Finding
+from pipeline.core.textnorm import cell_kind, label_key, parse_number, squeeze, strip_enumerator
+
+N_APPLICANTS = len(cb.APPLICANT_CODES)
+
+
+@dataclass(frozen=True)
+class LabelledRow:
+    label: str  # label cells joined, squeezed
+    values: tuple[str, ...]  # the cells after the label
+    line: int
+
+
+def split_label(cells: tuple[str, ...]) -> LabelledRow:
+    """Label = the text cells; values = the cells after the last text cell.
+
+    Cells before a label that are numbers are debris of merged Word cells (seed 001) and dropped.
+    """
+    kinds = [cell_kind(c) for c in cells]
+    last_text = max((i for i, k in enumerate(kinds) if k == "text"), default=-1)
+    label = "".join(squeeze(c) for c, k in zip(cells[: last_text + 1], kinds) if k == "text")
+    return LabelledRow(label, tuple(cells[last_text + 1:]), 0)
+
+
+def fit_values(values: tuple[str, ...], width: int) -> tuple[str, ...] | None:
+    """Trim surplus blank cells at either end; None when the row does not have `width` cells."""
+    vals = list(values)
+    while len(vals) > width and cell_kind(vals[-1]) == "blank":
+        vals.pop()
+    while len(vals) > width and cell_kind(vals[0]) == "blank":
+        vals.pop(0)
+    return tuple(vals) if len(vals) == width else None
+
+
+def to_int(cell: str) -> int | None:
+    v = parse_number(cell)
+    return int(v) if v is not None and float(v).is_integer() else None
+
+
+# --- §三 application matrix -------------------------------------------------------------------
+
+def _label_candidates(label: str, format_version: str) -> frozenset[str] | None:
+    """Row codes a label can denote; None for no usable label."""
+    key = label_key(label)
+    if not key:
+        return None
+    rows = cb.application_rows(format_version)
+    codes = {r.code for r in rows}
+    bare = label_key(strip_enumerator(squeeze(label)))
+    sets: list[tuple[int, frozenset[str]]] = []
+    for r in rows:
+        for kw in r.keywords:
+            if kw in key:
+                sets.append((len(kw), frozenset({r.code})))
+        if bare in r.exact:
+            sets.append((len(bare), frozenset({r.code})))
+    specific = list(sets)
+    for g in cb.APPLICATION_GROUPS:
+        if format_version not in g.formats:
+            continue
+        for kw in g.keywords:
+            if kw in key:
+                children = frozenset(c for c in codes if c.startswith(g.code + "."))
+                sets.append((0, children))
+    if not sets:
+        return None
+    merged: dict[frozenset[str], int] = {}
+    for n, s in sets:
+        merged[s] = max(n, merged.get(s, 0))
+    result = frozenset(codes)
+    for s in merged:
+        result &= s
+    if result:
+        return result
+    if specific:  # contradictory hints: trust the longest specific keyword
+        best = max(n for n, _ in specific)
+        return frozenset().union(*(s for n, s in specific if n == best))
+    return None
+
+
+def _is_header(label: str) -> bool:
+    key = label_key(label)
+    return any(a.label_zh in key for a in cb.APPLICANTS[:-2]) or "申请人情况" in key or "勾稽关系" in key
+
+
+def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[int | None]:
+    """Assign rows to codes in order: labels are anchors, unlabeled rows fill the gaps.
+
+    Minimises: label conflicts (6 each), rows left unassigned (5), codes skipped between or
+    before assigned rows (1 each; codes skipped after the last row are a truncated table, free).
+    """
+    n, m = len(cands), len(codes)
+    INF = float("inf")
+    # best[i][j]: cost with rows[:i] placed and the last assigned code index j-1 (j=0: none yet)
+    best = [[INF] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int | None] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for i in range(n):
+        for j in range(m + 1):
+            cost = best[i][j]
+            if cost == INF:
+                continue
+            if cost + 5 < best[i + 1][j]:  # leave row i unassigned
+                best[i + 1][j], back[i + 1][j] = cost + 5, (j, None)
+            for k in range(j, m):  # assign row i to code k
+                c = cands[i]
+                step = (k - j) + (0 if c is None or codes[k] in c else 6)
+                if cost + step < best[i + 1][k + 1]:
+                    best[i + 1][k + 1], back[i + 1][k + 1] = cost + step, (j, k)
+    j = min(range(m + 1), key=lambda jj: best[n][jj])
+    out: list[int | None] = [None] * n
+    for i in range(n, 0, -1):
+        prev_j, k = back[i][j]  # type: ignore[misc]
+        out[i - 1] = k
+        j = prev_j
+    return out
+
+
+def parse_application(items: list[Item], format_version: str) -> tuple[dict, list[Finding]]:
+    codes = cb.application_row_codes(format_version)
+    grid: dict[tuple[str, str], int | None] = {(r, a): None for r in codes for a in cb.APPLICANT_CODES}
+    findings: list[Finding] = []
+    rows: list[LabelledRow] = []
+    for it in items:
+        if not it.is_row:
+            continue
+        lr = split_label(it.cells)
+        kinds = [cell_kind(c) for c in lr.values]
+        if "number" not in kinds and (not lr.label or _is_header(lr.label)
+                                      or _label_candidates(lr.label, format_version) is None):
+            continue  # header or title row
+        if not lr.values:
+            continue
+        if not lr.label and fit_values(lr.values, N_APPLICANTS) is None and len(lr.values) < N_APPLICANTS:
+            continue  # stray cells of a merged Word cell ('0' alone between rows, seed 001)
+        rows.append(LabelledRow(lr.label, lr.values, it.line))
+    if not rows:
+        findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
+                                "§三 application table not found; all its cells are NULL"))
+        return grid, findings
+    cands = [_label_candidates(r.label, format_version) if r.label and not _is_header(r.label) else None
+             for r in rows]
+    placement = _align(cands, codes)
+    placed: set[str] = set()
+    for row, k in zip(rows, placement):
+        if k is None:
+            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                    f"§三 line {row.line}: row '{row.label[:30]}' could not be placed; ignored"))
+            continue
+        code = codes[k]
+        vals = fit_values(row.values, N_APPLICANTS)
+        if vals is None and len(row.values) > N_APPLICANTS and not row.label:
+            vals = row.values[-N_APPLICANTS:]
+        placed.add(code)
+        if vals is None:
+            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                    f"§三 row {code}: {len(row.values)} cells for {N_APPLICANTS} columns; "
+                                    "left NULL"))
+            continue
+        blanks = []
+        for a, cell in zip(cb.APPLICANT_CODES, vals):
+            grid[(code, a)] = to_int(cell)
+            if grid[(code, a)] is None:
+                blanks.append(a)
+        if blanks:
+            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                    f"§三 row {code}: blank cells {', '.join(blanks)}"))
+    missing = [c for c in codes if c not in placed]
+    if missing:
+        findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                f"§三 rows missing from the source: {', '.join(missing)}"))
+    return grid, findings
+
+
+# --- §四 review and litigation ----------------------------------------------------------------
+
+def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
+    grid: dict[tuple[str, str], int | None] = {k: None for k in cb.REVIEW_GRID}
+    width = len(cb.REVIEW_GRID)
+    per_proceeding = len(cb.OUTCOME_CODES)
+    found_rows = 0
+    for it in items:
+        if not it.is_row:
+            continue
+        lr = split_label(it.cells)
+        if "number" not in {cell_kind(c) for c in lr.values}:
+            continue
+        vals = fit_values(lr.values, width)
+        if vals is not None:
+            for key, cell in zip(cb.REVIEW_GRID, vals):
+                grid[key] = to_int(cell)
+            found_rows += 1
+            break
+        key = label_key(lr.label)  # a layout with one row per proceeding
+        proc = next((p.code for p in reversed(cb.PROCEEDINGS) if any(k in key for k in p.keywords)), None)
+        vals = fit_values(lr.values, per_proceeding)
+        if proc and vals is not None:
+            for o, cell in zip(cb.OUTCOME_CODES, vals):
+                grid[(proc, o)] = to_int(cell)
+            found_rows += 1
+    findings: list[Finding] = []
+    if not found_rows:
+        findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
+                                "§四 review/litigation figures not found; all 15 cells are NULL"))
+        return grid, findings
+    blanks = [f"{p}/{o}" for (p, o), v in grid.items() if v is None]
+    if blanks:
+        findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                f"§四 blank or unplaceable cells: {', '.join(blanks)}"))
+    return grid, findings
+
+
+# --- §二 Article 20 table ---------------------------------------------------------------------
+
+_MONEY = re.compile(r"^([+-]?\d+(?:\.\d+)?)(万元|元)$")
+
+
+def _proactive_value(cell: str, measure: str) -> float | None:
+    s = squeeze(cell).replace(",", "")
+    m = _MONEY.match(s)
+    if m and measure in cb.MONEY_MEASURES:
+        v = float(m.group(1))
+        return v / 10000 if m.group(2) == "元" else v
+    v = parse_number(cell)
+    if v is not None and v < 0 and measure not in cb.SIGNED_MEASURES:
+        return None
+    return v
+
+
+def _item_of(label: str, format_version: str) -> str | None:
+    key = label_key(label)
+    best: tuple[int, str] | None = None
+    for item in cb.PROACTIVE_ITEMS:
+        if format_version not in item.formats:
+            continue
+        for kw in item.keywords:
+            if kw in key and (best is None or len(kw) > best[0]):
+                best = (len(kw), item.code)
+    return best[1] if best else None
+
+
+def _header_measures(label_and_cells: str, format_version: str) -> tuple[str, ...]:
+    key = label_key(label_and_cells)
+    hits = []
+    for m in cb.PROACTIVE_MEASURES:
+        if format_version not in m.formats:
+            continue
+        pos = min((key.find(k) for k in m.keywords if k in key), default=-1)
+        if pos >= 0:
+            hits.append((pos, m.code))
+    return tuple(code for _, code in sorted(hits))
+
+
+def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[Finding]]:
+    grid_spec = cb.PROACTIVE_GRID[format_version]
+    grid: dict[tuple[str, str], float | None] = {(i, m): None for i, ms in grid_spec.items() for m in ms}
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    header: tuple[str, ...] = ()
+    any_row = False
+    for it in items:
+        if not it.is_row and len(squeeze(it.text)) > 40:
+            continue  # prose, not a loose table line such as '行政许可 97'
+        cells = it.cells if it.is_row else tuple(squeeze(t) for t in re.split(r"\s+", it.text.strip()))
+        lr = split_label(cells)
+        item = _item_of(lr.label, format_version)
+        if item is None:
+            measures = _header_measures(" ".join(cells), format_version)
+            if measures:
+                header = measures
+            continue
+        if item in seen or item not in grid_spec:
+            continue
+        any_row = True
+        expected = grid_spec[item]
+        measures = header if set(header) == set(expected) else expected
+        vals = fit_values(lr.values, len(measures))
+        if vals is None:
+            if not it.is_row and not lr.values:
+                continue  # a prose line naming the item, not a table row
+            seen.add(item)
+            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                    f"§二 {item}: {len(lr.values)} cells for {len(measures)} columns "
+                                    f"({', '.join(measures)}); left NULL"))
+            continue
+        seen.add(item)
+        for m, cell in zip(measures, vals):
+            grid[(item, m)] = _proactive_value(cell, m)
+        blanks = [m for m in measures if grid[(item, m)] is None]
+        if blanks:
+            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                    f"§二 {item}: blank cells {', '.join(blanks)}"))
+    if not any_row:
+        findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
+                                "§二 Article 20 table not found; all its cells are NULL"))
+        return grid, findings
+    missing = [i for i in grid_spec if i not in seen]
+    if missing:
+        findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                f"§二 rows missing: {', '.join(missing)}"))
+    return grid, findings

@@ -1,0 +1,170 @@
+"""Plain-text reports: encodings and the table layouts seen when text is copied out of Word or PDF.
+
+Layouts (detected line by line, so one file may mix them):
+- one cell per line: each cell on its own line behind a tab, rows separated by blank lines
+  (Word's text export); a following line without a tab continues the cell (a wrapped label);
+- tab-separated rows: one row per line, cells separated by tabs;
+- pipe rows: ``| a | b | c |`` (Markdown tables from PDF converters); ``|---|`` lines are dropped;
+- everything else is a paragraph. Lines hard-wrapped by a PDF converter are joined back.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from collections import Counter
+
+from pipeline.core.document import Block, Document, Paragraph, Table, TableRow
+from pipeline.core.textnorm import display_width, strip_debris
+
+_SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
+_PAGE_FOOTER = re.compile(r"^[—\-–－]\s*\d{1,3}\s*[—\-–－]$|^第\s*\d{1,3}\s*页(?:\s*[/,，]?\s*共\s*\d+\s*页)?$")
+_SENTENCE_END = "。！？；：!?;:）)》”"
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])")
+
+
+class DecodeError(ValueError):
+    """The bytes are not text in any encoding we can recognise."""
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding). Byte-order marks first, then strict UTF-8, GB18030, then detection."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data.decode(enc), enc
+    for enc in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if enc == "utf-8" or _looks_chinese(text):
+            return text, enc
+    from charset_normalizer import from_bytes  # detection only where the cheap paths failed
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise DecodeError("unreadable encoding: not UTF-8, UTF-16, GB18030 or any detectable text encoding")
+    return str(best), best.encoding
+
+
+def _looks_chinese(text: str) -> bool:
+    sample = text[:4000]
+    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+    return cjk >= max(1, len(sample.strip()) // 10)
+
+
+def _pipe_cells(line: str) -> list[str] | None:
+    s = line.strip()
+    if len(s) < 2 or not (s.startswith("|") and s.endswith("|")):
+        return None
+    return [c.strip() for c in s[1:-1].split("|")]
+
+
+def text_to_document(text: str, encoding: str | None = None) -> Document:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    blocks: list[Block] = []
+    rows: list[TableRow] = []
+    pending: list[str] = []  # cells of a one-cell-per-line row
+    pending_line = 0
+    prev_was_cell = False
+    paragraph_lines: list[tuple[int, str]] = []
+
+    def flush_pending() -> None:
+        nonlocal pending
+        if pending:
+            rows.append(TableRow(tuple(pending), pending_line))
+        pending = []
+
+    def flush_table() -> None:
+        nonlocal rows
+        flush_pending()
+        if rows:
+            blocks.append(Table(tuple(rows)))
+        rows = []
+
+    def flush_paragraphs() -> None:
+        nonlocal paragraph_lines
+        blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
+        paragraph_lines = []
+
+    wrap_width = _wrap_width(lines)
+    for number, raw in enumerate(lines, start=1):
+        line = strip_debris(raw).rstrip()
+        if not line.strip() and not line.startswith("\t"):
+            flush_pending()
+            flush_paragraphs()
+            prev_was_cell = False
+            continue
+        cells = _pipe_cells(line)
+        if cells is None and "\t" in (line[1:] if line.startswith("\t") else line):
+            cells = [c.strip() for c in line.split("\t")]  # a tab-separated row
+        if cells is not None:
+            if all(_SEPARATOR_CELL.match(c) or not c for c in cells):
+                continue
+            flush_paragraphs()
+            flush_pending()
+            rows.append(TableRow(tuple(cells), number))
+            prev_was_cell = False
+            continue
+        if line.startswith("\t"):  # one cell on its own line
+            flush_paragraphs()
+            if not pending:
+                pending_line = number
+            pending.append(line.strip())
+            prev_was_cell = True
+            continue
+        stripped = line.strip()
+        if prev_was_cell and pending and display_width(stripped) <= 60 and not _HEADING.match(stripped):
+            pending[-1] += stripped  # a wrapped cell label ('结果' / '维持')
+            continue
+        if _PAGE_FOOTER.match(stripped):
+            continue
+        flush_table()
+        prev_was_cell = False
+        paragraph_lines.append((number, stripped))
+    flush_table()
+    flush_paragraphs()
+    return Document(tuple(_merge_adjacent_tables(blocks)), "txt", encoding)
+
+
+def _merge_adjacent_tables(blocks: list[Block]) -> list[Block]:
+    out: list[Block] = []
+    for b in blocks:
+        if isinstance(b, Table) and out and isinstance(out[-1], Table):
+            out[-1] = Table(out[-1].rows + b.rows)
+        else:
+            out.append(b)
+    return out
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The width a PDF converter wrapped prose at, or None when lines are whole paragraphs."""
+    widths = [display_width(l.strip()) for l in lines if l.strip() and "\t" not in l and "|" not in l]
+    long = [w for w in widths if w >= 40]
+    if len(long) < 8:
+        return None
+    mode, freq = Counter(w // 4 for w in long).most_common(1)[0]
+    near = sum(1 for w in long if abs(w // 4 - mode) <= 1)
+    if near < 0.5 * len(long) or max(widths) > 4 * (mode * 4 + 4):
+        return None
+    return mode * 4
+
+
+def _join_wrapped(lines: list[tuple[int, str]], wrap_width: int | None) -> list[Paragraph]:
+    if wrap_width is None:
+        return [Paragraph(text, number) for number, text in lines]
+    out: list[Paragraph] = []
+    start, buf = 0, ""
+    for number, text in lines:
+        if not buf:
+            start = number
+        buf += text
+        if display_width(text) < wrap_width - 8 or text.endswith(tuple(_SENTENCE_END)) and display_width(text) < wrap_width - 2:
+            out.append(Paragraph(buf, start))
+            buf = ""
+    if buf:
+        out.append(Paragraph(buf, start))
+    return out

@@ -1,0 +1,81 @@
+"""Text normalisation shared by readers and parser: width, spaces, Word debris, numbers."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Word/Pandoc debris: bookmarks, comment anchors, zero-width and other invisible characters.
+_DEBRIS = re.compile(r"\[(?:bookmark|_?anchor|comment)[^\]]*\]|[\u200b-\u200f\u2060\ufeff\u00ad]", re.I)
+_SPACES = re.compile(r"[\s\u3000\u00a0]+")
+_PUNCT = re.compile(r"[\s\u3000\u00a0,，.。、;；:：!！?？'\"“”‘’()（）\[\]【】〔〕<>《》〈〉\-—–_/\\|*·…]+")
+_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.．、])+")
+
+BLANK_MARKERS = frozenset({"", "/", "-", "—", "——", "–", "－", "无", "空", "\\", "--", "---", "×", "x", "X"})
+
+
+def strip_debris(text: str) -> str:
+    return _DEBRIS.sub("", text)
+
+
+def fold_width(text: str) -> str:
+    """Full-width digits, letters and punctuation to their ASCII forms (NFKC), keeping CJK."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def clean(text: str) -> str:
+    """Debris removed, width folded, runs of white space collapsed to one space, trimmed."""
+    return _SPACES.sub(" ", fold_width(strip_debris(text))).strip()
+
+
+def squeeze(text: str) -> str:
+    """`clean` without any white space: for Chinese text where spaces are layout, not meaning."""
+    return _SPACES.sub("", fold_width(strip_debris(text)))
+
+
+def label_key(text: str) -> str:
+    """A label reduced to its words: no debris, spaces, punctuation or width differences."""
+    return _PUNCT.sub("", squeeze(text))
+
+
+def strip_enumerator(text: str) -> str:
+    """'（三）1.属于国家秘密' → '属于国家秘密' (on squeezed text)."""
+    return _ENUMERATOR.sub("", text)
+
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_LEADING_NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)(?:\((?:其中|含|包括)[^)]*\))?$")
+
+
+def is_blank(cell: str) -> bool:
+    return squeeze(cell) in BLANK_MARKERS
+
+
+def parse_number(cell: str) -> float | None:
+    """A table cell's number, or None when the cell holds none.
+
+    Spaces and thousands separators inside the number are ignored ('1 259', '1,295');
+    a trailing annotation in brackets is dropped ('22（其中修订16件）').
+    """
+    s = squeeze(cell).replace(",", "").replace("，", "")
+    for suffix in ("件", "个", "项", "次", "条"):
+        if s.endswith(suffix) and len(s) > len(suffix):
+            s = s[: -len(suffix)]
+    m = _LEADING_NUMBER.match(s)
+    return float(m.group(1)) if m else None
+
+
+def is_number(cell: str) -> bool:
+    return parse_number(cell) is not None
+
+
+def cell_kind(cell: str) -> str:
+    """'number', 'blank' or 'text'."""
+    if is_blank(cell):
+        return "blank"
+    if parse_number(cell) is not None:
+        return "number"
+    return "text"
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

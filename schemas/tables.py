@@ -1,0 +1,154 @@
+"""pandera (polars) models of the contract tables: the one place that states columns, dtypes,
+allowed codes, ranges, nullability and keys. Frames are built from these dtypes
+(`polars_schema`) and validated against them before anything is written.
+"""
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+
+from pipeline.core import codebook as cb
+
+_ID = {"str_length": {"min_value": 16, "max_value": 16}}
+
+
+class RawFile(pa.DataFrameModel):
+    """Every file found under the raw folder, one row each: parsed, partial or rejected."""
+
+    source_path: str = pa.Field(unique=True, description="path relative to the raw folder, '/' separators")
+    file_sha256: str = pa.Field(str_length={"min_value": 64, "max_value": 64}, description="sha256 of the bytes")
+    bytes: pl.Int64 = pa.Field(ge=0, description="file size")
+    source_format: str = pa.Field(isin=list(cb.SOURCE_FORMATS), description="txt docx html pdf unknown")
+    status: str = pa.Field(isin=list(cb.STATUSES), description="parsed, partial or rejected")
+    error: str = pa.Field(nullable=True, description="why rejected or partial; NULL when parsed")
+    report_id: str = pa.Field(nullable=True, **_ID, description="NULL when rejected")
+
+    class Config:
+        strict = True
+
+
+class DimReport(pa.DataFrameModel):
+    """One row per parsed report."""
+
+    report_id: str = pa.Field(unique=True, **_ID, description="first 16 hex of the file's sha256")
+    source_path: str = pa.Field(description="raw file the report was parsed from")
+    agency_name: str = pa.Field(nullable=True, description="agency as written in the title")
+    report_year: pl.Int32 = pa.Field(nullable=True, in_range={"min_value": 2007, "max_value": 2100})
+    period_start: pl.Date = pa.Field(nullable=True, description="statistics period start")
+    period_end: pl.Date = pa.Field(nullable=True, description="statistics period end")
+    format_version: str = pa.Field(isin=list(cb.FORMAT_VERSIONS), description="2021 (〔2021〕30号) or 2019")
+    admin_level: str = pa.Field(nullable=True, isin=list(cb.ADMIN_LEVELS))
+    province: str = pa.Field(nullable=True)
+    city: str = pa.Field(nullable=True)
+    county: str = pa.Field(nullable=True)
+    published_on: pl.Date = pa.Field(nullable=True, description="date printed at the end")
+    contact_phone: str = pa.Field(nullable=True)
+    contact_email: str = pa.Field(nullable=True)
+    postcode: str = pa.Field(nullable=True, str_matches=r"^\d{6}$")
+    processing_fee_yuan: pl.Float64 = pa.Field(nullable=True, ge=0,
+                                               description="0 when none charged, NULL when not stated")
+
+    class Config:
+        strict = True
+
+
+class FactApplication(pa.DataFrameModel):
+    """§三 application matrix, long form: the full grid of every parsed report."""
+
+    report_id: str = pa.Field(**_ID)
+    row_code: str = pa.Field(isin=sorted({r.code for r in cb.APPLICATION_ROWS}))
+    applicant: str = pa.Field(isin=list(cb.APPLICANT_CODES))
+    count: pl.Int32 = pa.Field(nullable=True, ge=0, description="NULL = blank or missing in the source")
+
+    class Config:
+        strict = True
+        unique = ["report_id", "row_code", "applicant"]
+
+
+class FactProactiveDisclosure(pa.DataFrameModel):
+    """§二 Article 20 table."""
+
+    report_id: str = pa.Field(**_ID)
+    item: str = pa.Field(isin=[i.code for i in cb.PROACTIVE_ITEMS])
+    measure: str = pa.Field(isin=[m.code for m in cb.PROACTIVE_MEASURES])
+    value: pl.Float64 = pa.Field(nullable=True, description="money in 万元; 本年增/减 may be negative")
+
+    class Config:
+        strict = True
+        unique = ["report_id", "item", "measure"]
+
+
+class FactReviewLitigation(pa.DataFrameModel):
+    """§四 administrative review and litigation."""
+
+    report_id: str = pa.Field(**_ID)
+    proceeding: str = pa.Field(isin=list(cb.PROCEEDING_CODES))
+    outcome: str = pa.Field(isin=list(cb.OUTCOME_CODES))
+    count: pl.Int32 = pa.Field(nullable=True, ge=0)
+
+    class Config:
+        strict = True
+        unique = ["report_id", "proceeding", "outcome"]
+
+
+class FactDisclosureChannel(pa.DataFrameModel):
+    """Counts of proactively disclosed items per channel, stated in §一 prose."""
+
+    report_id: str = pa.Field(**_ID)
+    channel: str = pa.Field(isin=list(cb.CHANNEL_CODES))
+    account_name: str = pa.Field(nullable=True, description="quoted account or venue name")
+    items: pl.Int32 = pa.Field(ge=0)
+    is_lower_bound: bool = pa.Field(description="TRUE for '180余条', '1600多份'")
+    unit: str = pa.Field(isin=list(cb.CHANNEL_UNITS))
+    evidence: str = pa.Field(description="the clause the count came from")
+
+    class Config:
+        strict = True
+
+
+class FactProposal(pa.DataFrameModel):
+    """NPC suggestions and CPPCC proposals handled; no rows when the report is silent."""
+
+    report_id: str = pa.Field(**_ID)
+    proposal_type: str = pa.Field(isin=list(cb.PROPOSAL_CODES))
+    count: pl.Int32 = pa.Field(ge=0)
+    evidence: str
+
+    class Config:
+        strict = True
+        unique = ["report_id", "proposal_type"]
+
+
+class DqFinding(pa.DataFrameModel):
+    """Every data-quality problem found, one row each."""
+
+    report_id: str = pa.Field(**_ID)
+    check_name: str = pa.Field(isin=list(cb.CHECK_NAMES))
+    severity: str = pa.Field(isin=list(cb.SEVERITIES))
+    detail: str
+
+    class Config:
+        strict = True
+
+
+TABLE_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "raw_file": RawFile,
+    "dim_report": DimReport,
+    "fact_application": FactApplication,
+    "fact_proactive_disclosure": FactProactiveDisclosure,
+    "fact_review_litigation": FactReviewLitigation,
+    "fact_disclosure_channel": FactDisclosureChannel,
+    "fact_proposal": FactProposal,
+    "dq_finding": DqFinding,
+}
+
+def polars_schema(model: type[pa.DataFrameModel]) -> dict[str, pl.DataType]:
+    """Column → polars dtype, in declaration order, as the model states them."""
+    out: dict[str, pl.DataType] = {}
+    for name, column in model.to_schema().columns.items():
+        out[name] = column.dtype.type
+    return out
+
+
+def empty_frame(table: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=polars_schema(TABLE_MODELS[table]))
