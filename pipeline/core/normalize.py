@@ -24,7 +24,7 @@ def raw_file_frame(parsed: list[ParsedFile]) -> pl.DataFrame:
 
 def report_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
     """dim_report and the fact tables (and the parser's own findings) for every report."""
-    rows: dict[str, list[tuple]] = {t: [] for t in TABLE_MODELS if t != "raw_file"}
+    rows: dict[str, list[tuple]] = {t: [] for t in TABLE_MODELS if t not in ("raw_file", "dq_finding")}
     for p in iter_reports(parsed):
         r, rid = p.report, p.report_id
         assert r is not None
@@ -40,5 +40,21 @@ def report_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
         rows["fact_disclosure_channel"].extend((rid, c.channel, c.account_name, c.items, c.is_lower_bound, c.unit,
                                                 c.evidence) for c in r.channels)
         rows["fact_proposal"].extend((rid, x.proposal_type, x.count, x.evidence) for x in r.proposals)
-        rows["dq_finding"].extend((rid, f.check_name, f.severity, f.detail) for f in r.findings)
-    return {t: _frame(t, v) for t, v in rows.items()}
+    return {**{t: _frame(t, v) for t, v in rows.items()}, "dq_finding": parser_findings_frame(parsed)}
+
+
+def parser_findings_frame(parsed: list[ParsedFile]) -> pl.DataFrame:
+    """Findings the parser itself made (incomplete tables, missing sections)."""
+    return _frame("dq_finding", [(p.report_id, f.check_name, f.severity, f.detail)
+                                 for p in iter_reports(parsed) for f in p.report.findings])  # type: ignore[union-attr]
+
+
+def summary_markdown(raw_file: pl.DataFrame, findings: pl.DataFrame) -> str:
+    """A short run summary: files by status, findings by check and severity."""
+    lines = ["| status | files |", "|---|---:|"]
+    for status, n in raw_file.group_by("status").len().sort("status").iter_rows():
+        lines.append(f"| {status} | {n} |")
+    lines += ["", "| check | severity | findings |", "|---|---|---:|"]
+    for check, sev, n in findings.group_by("check_name", "severity").len().sort("check_name").iter_rows():
+        lines.append(f"| {check} | {sev} | {n} |")
+    return "\n".join(lines)
