@@ -57,7 +57,7 @@ def parse_number(cell: str) -> float | None:
     a trailing annotation in brackets is dropped ('22（其中修订16件）').
     """
     s = squeeze(cell).replace(",", "").replace("，", "")
-    for suffix in ("件", "个", "项", "次", "条"):
+    for suffix in ("万元", "元", "件", "个", "项", "次", "条"):
         if s.endswith(suffix) and len(s) > len(suffix):
             s = s[: -len(suffix)]
     m = _LEADING_NUMBER.match(s)

@@ -99,8 +99,9 @@ def _is_header(label: str) -> bool:
 def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[int | None]:
     """Assign rows to codes in order: labels are anchors, unlabeled rows fill the gaps.
 
-    Minimises: label conflicts (6 each), rows left unassigned (5), codes skipped between or
-    before assigned rows (1 each; codes skipped after the last row are a truncated table, free).
+    Minimises: labelled rows placed against their label (60) or left out (50), unlabelled rows
+    left out (5), codes skipped between or before assigned rows (1 each; codes skipped after the
+    last row are a truncated table, free).
     """
     n, m = len(cands), len(codes)
     INF = float("inf")
@@ -113,11 +114,12 @@ def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[i
             cost = best[i][j]
             if cost == INF:
                 continue
-            if cost + 5 < best[i + 1][j]:  # leave row i unassigned
-                best[i + 1][j], back[i + 1][j] = cost + 5, (j, None)
+            c = cands[i]
+            drop = 5 if c is None else 50
+            if cost + drop < best[i + 1][j]:  # leave row i unassigned
+                best[i + 1][j], back[i + 1][j] = cost + drop, (j, None)
             for k in range(j, m):  # assign row i to code k
-                c = cands[i]
-                step = (k - j) + (0 if c is None or codes[k] in c else 6)
+                step = (k - j) + (0 if c is None or codes[k] in c else 60)
                 if cost + step < best[i + 1][k + 1]:
                     best[i + 1][k + 1], back[i + 1][k + 1] = cost + step, (j, k)
     j = min(range(m + 1), key=lambda jj: best[n][jj])

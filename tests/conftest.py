@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.core.document import Document
+from pipeline.core.parser import parse_document
+from pipeline.core.readers import read_document
+from pipeline.core.records import ReportRecord
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REAL = FIXTURES / "real"
+
+
+def seed_path(prefix: str) -> Path:
+    return next(RAW.glob(f"{prefix}_*.txt"))
+
+
+def read(path: Path) -> Document:
+    return read_document(path.read_bytes(), "txt")
+
+
+def parse(path: Path) -> ReportRecord:
+    return parse_document(read(path))
+
+
+@pytest.fixture(scope="session")
+def seeds_golden() -> dict:
+    return json.loads((FIXTURES / "seeds_golden.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def real_golden() -> dict:
+    return json.loads((REAL / "golden.json").read_text(encoding="utf-8"))

@@ -1,0 +1,101 @@
+"""Identity checks as data, pandera schemas, and the atomic DuckDB writer."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import duckdb
+import pandera.polars as pa
+import polars as pl
+import pytest
+
+from pipeline.core import checks
+from pipeline.core import codebook as cb
+from pipeline.core.build import build_frames, validate
+from pipeline.core.files import discover, parse_files
+from pipeline.core.warehouse import WarehouseLocked, build_lock, publish
+from tests.conftest import RAW
+
+
+@pytest.fixture(scope="module")
+def seed_frames() -> dict[str, pl.DataFrame]:
+    return build_frames(parse_files(discover(RAW), workers=1))
+
+
+def _set(frame: pl.DataFrame, where: pl.Expr, column: str, value) -> pl.DataFrame:
+    return frame.with_columns(pl.when(where).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+                              .cast(frame.schema[column]))
+
+
+def _findings(frames: dict[str, pl.DataFrame], report_id: str) -> list[tuple[str, str]]:
+    out = checks.all_findings(frames)
+    return [(c, d) for r, c, _, d in out.iter_rows() if r == report_id]
+
+
+def test_seed_findings_are_exactly_the_expected_ones(seed_frames):
+    got = {(r, c) for r, c, s, _ in seed_frames["dq_finding"].iter_rows() if s == cb.SEVERITY_ERROR}
+    ids = dict(seed_frames["dim_report"].select("source_path", "report_id").iter_rows())
+    assert got == {(ids["003_900cea2f89254ff6.txt"], cb.CHECK_INCOMPLETE_TABLE)}
+    warnings = {(r, c) for r, c, s, _ in seed_frames["dq_finding"].iter_rows() if s == cb.SEVERITY_WARNING}
+    assert (ids["001_f5b8ed62166f75c7.txt"], cb.CHECK_CHANNEL_SUM_MISMATCH) in warnings  # 357+101+75 ≠ 532
+
+
+def test_broken_identities_become_findings_with_their_numbers(seed_frames):
+    frames = dict(seed_frames)
+    rid = frames["dim_report"].filter(pl.col("source_path").str.starts_with("004"))["report_id"][0]
+    app = frames["fact_application"]
+    is_cell = (pl.col("report_id") == rid) & (pl.col("row_code") == "1") & (pl.col("applicant") == "natural_person")
+    frames["fact_application"] = _set(app, is_cell, "count", 5)
+    review = frames["fact_review_litigation"]
+    frames["fact_review_litigation"] = _set(review, (pl.col("report_id") == rid) & (pl.col("proceeding") == "review")
+                                            & (pl.col("outcome") == "total"), "count", 3)
+    found = _findings(frames, rid)
+    names = {c for c, _ in found}
+    assert {cb.CHECK_APPLICATION_BALANCE, cb.CHECK_APPLICATION_ROW_TOTAL, cb.CHECK_REVIEW_LITIGATION_TOTAL} <= names
+    assert ("application_balance", "natural_person: 本年新收 5 + 上年结转 0 ≠ 总计 1 + 结转下年 0") in found
+    assert ("review_litigation_total", "review: 总计 3 ≠ 维持+纠正+其他+尚未审结 0") in found
+
+
+def test_identity_with_a_null_term_raises_nothing(seed_frames):
+    frames = dict(seed_frames)
+    rid = frames["dim_report"].filter(pl.col("source_path").str.starts_with("004"))["report_id"][0]
+    is_row = (pl.col("report_id") == rid) & (pl.col("row_code") == "4") & (pl.col("applicant") == "natural_person")
+    frames["fact_application"] = _set(frames["fact_application"], is_row, "count", None)
+    names = {c for c, _ in _findings(frames, rid)}
+    assert cb.CHECK_APPLICATION_BALANCE not in names
+
+
+def test_schema_rejects_bad_codes_and_negative_counts(seed_frames):
+    bad = seed_frames["fact_application"].head(3).with_columns(
+        pl.Series("row_code", ["1", "9.9", "2"]), pl.Series("count", [0, 1, -1], dtype=pl.Int32))
+    with pytest.raises(pa.errors.SchemaErrors) as err:
+        validate({"fact_application": bad})
+    checks = set(err.value.failure_cases["check"].to_list())
+    assert any(c.startswith("isin") for c in checks) and any("greater_than" in c for c in checks)
+
+
+def test_schema_accepts_the_seed_frames(seed_frames):
+    out = validate(seed_frames)
+    assert out["fact_application"].height == 5 * 25 * 7
+
+
+def test_publish_replaces_atomically_and_a_failed_build_keeps_the_old_file(tmp_path, seed_frames):
+    target = tmp_path / "w.duckdb"
+    publish({"dim_report": seed_frames["dim_report"]}, target)
+    reader = duckdb.connect(str(target), read_only=True)  # an analyst's open session
+    with pytest.raises(duckdb.Error):
+        publish({"dim_report": seed_frames["dim_report"]}, target, sql_after=["SELECT * FROM no_such_table"])
+    assert reader.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5
+    publish({"dim_report": seed_frames["dim_report"].head(2)}, target)
+    assert reader.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5  # still its snapshot
+    # a new session (another process: DuckDB shares one instance per file within a process) sees the new build
+    code = f"import duckdb; print(duckdb.connect({str(target)!r}, read_only=True).sql('SELECT count(*) FROM dim_report').fetchone()[0])"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "2"
+    assert [p.name for p in tmp_path.iterdir() if "building" in p.name] == []
+
+
+def test_two_builds_cannot_publish_at_once(tmp_path):
+    target = tmp_path / "w.duckdb"
+    with build_lock(target):
+        with pytest.raises(WarehouseLocked, match="another build"):
+            publish({}, target)
