@@ -99,3 +99,13 @@ def test_two_builds_cannot_publish_at_once(tmp_path):
     with build_lock(target):
         with pytest.raises(WarehouseLocked, match="another build"):
             publish({}, target)
+
+
+def test_a_folder_of_only_bad_files_builds_an_empty_warehouse(tmp_path):
+    from pipeline.core.build import build_warehouse
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "empty.txt").write_bytes(b"")
+    counts = build_warehouse(raw, tmp_path / "w.duckdb", workers=1)
+    assert counts["raw_file"] == 1 and counts["dim_report"] == 0 and counts["dq_finding"] == 0

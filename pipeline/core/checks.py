@@ -16,20 +16,24 @@ def _finding(df: pl.DataFrame, check: str, detail: pl.Expr) -> pl.DataFrame:
                      detail.alias("detail")).cast(_FINDING_SCHEMA)  # type: ignore[arg-type]
 
 
+def _total_mismatches(long: pl.DataFrame, line: str, member: str) -> pl.DataFrame:
+    """Lines of a long table whose `total` member differs from the sum of the other members
+    (only where every term is present)."""
+    parts = long.filter(pl.col(member) != "total").group_by("report_id", line).agg(
+        pl.col("count").sum().alias("parts"), pl.col("count").null_count().alias("nulls"))
+    totals = long.filter(pl.col(member) == "total").select("report_id", line, pl.col("count").alias("total"))
+    return parts.join(totals, on=["report_id", line]).filter(
+        (pl.col("nulls") == 0) & pl.col("total").is_not_null() & (pl.col("parts") != pl.col("total"))
+    ).sort("report_id", line)
+
+
 def _wide(app: pl.DataFrame) -> pl.DataFrame:
     return app.pivot(on="row_code", index=["report_id", "applicant"], values="count")
 
 
 def application_findings(app: pl.DataFrame, formats: pl.DataFrame) -> list[pl.DataFrame]:
-    out = []
-    # row totals: total = sum of the six applicants, for each row
-    parts = app.filter(pl.col("applicant") != "total").group_by("report_id", "row_code").agg(
-        pl.col("count").sum().alias("parts"), pl.col("count").null_count().alias("nulls"))
-    totals = app.filter(pl.col("applicant") == "total").select("report_id", "row_code", pl.col("count").alias("total"))
-    bad = parts.join(totals, on=["report_id", "row_code"]).filter(
-        (pl.col("nulls") == 0) & pl.col("total").is_not_null() & (pl.col("parts") != pl.col("total")))
-    out.append(_finding(bad.sort("report_id", "row_code"), cb.CHECK_APPLICATION_ROW_TOTAL, pl.format(
-        "row {}: 总计 {} ≠ sum of applicants {}", "row_code", "total", "parts")))
+    out = [_finding(_total_mismatches(app, "row_code", "applicant"), cb.CHECK_APPLICATION_ROW_TOTAL, pl.format(
+        "row {}: 总计 {} ≠ sum of applicants {}", "row_code", "total", "parts"))]
 
     wide = _wide(app).join(formats, on="report_id")
     for fmt in cb.FORMAT_VERSIONS:
@@ -52,12 +56,7 @@ def application_findings(app: pl.DataFrame, formats: pl.DataFrame) -> list[pl.Da
 
 
 def review_findings(review: pl.DataFrame) -> pl.DataFrame:
-    parts = review.filter(pl.col("outcome") != "total").group_by("report_id", "proceeding").agg(
-        pl.col("count").sum().alias("parts"), pl.col("count").null_count().alias("nulls"))
-    totals = review.filter(pl.col("outcome") == "total").select("report_id", "proceeding", pl.col("count").alias("total"))
-    bad = parts.join(totals, on=["report_id", "proceeding"]).filter(
-        (pl.col("nulls") == 0) & pl.col("total").is_not_null() & (pl.col("parts") != pl.col("total")))
-    return _finding(bad.sort("report_id", "proceeding"), cb.CHECK_REVIEW_LITIGATION_TOTAL, pl.format(
+    return _finding(_total_mismatches(review, "proceeding", "outcome"), cb.CHECK_REVIEW_LITIGATION_TOTAL, pl.format(
         "{}: 总计 {} ≠ 维持+纠正+其他+尚未审结 {}", "proceeding", "total", "parts"))
 
 
