@@ -33,14 +33,14 @@ def parsed_reports(context: dg.AssetExecutionContext, raw_folder: RawFolder) -> 
     parsed = parse_files(refs, workers=raw_folder.workers or None, max_bytes=raw_folder.max_file_bytes,
                          progress=progress)
     by_status = {s: sum(p.status == s for p in parsed) for s in cb.STATUSES}
-    rejected = [f"- `{p.source_path}`: {p.error}" for p in parsed if p.status == cb.STATUS_REJECTED][:50]
-    for p in parsed:
-        if p.status == cb.STATUS_REJECTED:
-            context.log.warning(f"rejected {p.source_path}: {p.error}")
+    rejected = [p for p in parsed if p.status == cb.STATUS_REJECTED]
+    for p in rejected:
+        context.log.warning(f"rejected {p.source_path}: {p.error}")
     return dg.Output(parsed, metadata={
         "raw_folder": dg.MetadataValue.path(str(raw_folder.root.resolve())),
         "files": len(parsed),
         **{f"files_{s}": n for s, n in by_status.items()},
-        "rejected_files": dg.MetadataValue.md("\n".join(rejected) or "none"),
+        "rejected_files": dg.MetadataValue.md("\n".join(f"- `{p.source_path}`: {p.error}" for p in rejected[:50])
+                                              or "none"),
         "seconds": round(time.perf_counter() - started, 3),
     })

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from pipeline import settings
 
@@ -28,6 +27,3 @@ class Warehouse(dg.ConfigurableResource):
     @property
     def file(self) -> Path:
         return Path(self.path)
-
-    def connect_read_only(self) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(self.path, read_only=True)

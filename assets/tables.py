@@ -6,6 +6,7 @@ import polars as pl
 
 from assets.resources import Warehouse
 from pipeline.core import checks, normalize
+from pipeline.core.build import table_frames
 from pipeline.core.records import ParsedFile
 from pipeline.core.warehouse import publish
 from schemas.tables import TABLE_MODELS
@@ -57,7 +58,7 @@ def table_metadata(table: str, frame: pl.DataFrame) -> dict:
     ins={"parsed_reports": dg.AssetIn()},
 )
 def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[ParsedFile]):
-    frames = {"raw_file": normalize.raw_file_frame(parsed_reports), **normalize.report_frames(parsed_reports)}
+    frames = table_frames(parsed_reports)
     for table in REPORT_TABLES:
         frame = validated(table, frames[table])
         yield dg.Output(frame, output_name=table, metadata=table_metadata(table, frame))

@@ -16,8 +16,13 @@ from pipeline.core.warehouse import publish
 from schemas.tables import TABLE_MODELS
 
 
+def table_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
+    """raw_file, dim_report, the fact tables and the parser's own findings (no identity checks yet)."""
+    return {"raw_file": normalize.raw_file_frame(parsed), **normalize.report_frames(parsed)}
+
+
 def build_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
-    frames = {"raw_file": normalize.raw_file_frame(parsed), **normalize.report_frames(parsed)}
+    frames = table_frames(parsed)
     frames["dq_finding"] = checks.all_findings(frames)
     return frames
 
