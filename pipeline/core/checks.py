@@ -62,20 +62,55 @@ def review_findings(review: pl.DataFrame) -> pl.DataFrame:
 
 def channel_findings(channels: pl.DataFrame) -> pl.DataFrame:
     """A stated total over all channels that differs from the sum of the exact per-channel counts."""
+    part = (pl.col("channel") != "all") & ~pl.col("unit").is_in(list(cb.CHANNEL_EVENT_UNITS))  # items, not events
     per = channels.group_by("report_id").agg(
         pl.col("items").filter(pl.col("channel") == "all").first().alias("all"),
-        pl.col("items").filter(pl.col("channel") != "all").sum().alias("parts"),
-        (pl.col("channel") != "all").sum().alias("n_parts"),
-        (pl.col("is_lower_bound") & (pl.col("channel") != "all")).any().alias("approx"))
+        pl.col("items").filter(part).sum().alias("parts"),
+        part.sum().alias("n_parts"),
+        (pl.col("is_lower_bound") & part).any().alias("approx"))
     bad = per.filter(pl.col("all").is_not_null() & (pl.col("n_parts") >= 2) & ~pl.col("approx")
                      & (pl.col("all") != pl.col("parts")))
     return _finding(bad.sort("report_id"), cb.CHECK_CHANNEL_SUM_MISMATCH, pl.format(
         "stated total {} ≠ sum of {} channel counts {}", "all", "n_parts", "parts"))
 
 
+def carryover_findings(app: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
+    """Row 4 (结转下年度) of an agency's report for year N against row 2 (上年结转) for year N+1,
+    reported on the later report. Only where both reports and both cells are present."""
+    keyed = reports.select("report_id", "agency_name", "report_year").filter(
+        pl.col("agency_name").is_not_null() & pl.col("report_year").is_not_null())
+    cells = app.filter(pl.col("row_code").is_in([cb.ROW_CARRIED_OVER, cb.ROW_CARRIED_FORWARD])
+                       & pl.col("count").is_not_null()).join(keyed, on="report_id")
+    forward = cells.filter(pl.col("row_code") == cb.ROW_CARRIED_FORWARD).select(
+        "agency_name", (pl.col("report_year") + 1).alias("report_year"), "applicant",
+        pl.col("count").alias("forward"), pl.col("report_id").alias("earlier"))
+    over = cells.filter(pl.col("row_code") == cb.ROW_CARRIED_OVER).select(
+        "report_id", "agency_name", "report_year", "applicant", pl.col("count").alias("over"))
+    bad = over.join(forward, on=["agency_name", "report_year", "applicant"]).filter(
+        pl.col("over") != pl.col("forward")).sort("report_id", "applicant")
+    return _finding(bad, cb.CHECK_CARRYOVER_MISMATCH, pl.format(
+        "{}: 上年结转 {} ≠ 结转下年度 {} in the {} report {}", "applicant", "over", "forward",
+        (pl.col("report_year") - 1).cast(pl.String), "earlier"))
+
+
+def duplicate_findings(reports: pl.DataFrame) -> pl.DataFrame:
+    """Reports of the same agency and year loaded from different files (identical files share
+    one report_id and are not duplicates). One finding per report, naming the other files."""
+    keyed = reports.filter(pl.col("agency_name").is_not_null() & pl.col("report_year").is_not_null())
+    groups = keyed.group_by("agency_name", "report_year").agg(
+        pl.col("source_path").sort().alias("paths"), pl.len().alias("n")).filter(pl.col("n") > 1)
+    dup = keyed.join(groups, on=["agency_name", "report_year"]).with_columns(
+        pl.col("paths").list.set_difference(pl.concat_list("source_path")).list.join(", ").alias("others")
+    ).sort("report_id")
+    return _finding(dup, cb.CHECK_DUPLICATE_REPORT, pl.format(
+        "{} {} is also loaded from {}", "agency_name", pl.col("report_year").cast(pl.String), "others"))
+
+
 def all_findings(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """The parser's findings plus every identity check, sorted for stable output."""
     formats = frames["dim_report"].select("report_id", "format_version")
     parts = [frames["dq_finding"], *application_findings(frames["fact_application"], formats),
-             review_findings(frames["fact_review_litigation"]), channel_findings(frames["fact_disclosure_channel"])]
+             review_findings(frames["fact_review_litigation"]), channel_findings(frames["fact_disclosure_channel"]),
+             carryover_findings(frames["fact_application"], frames["dim_report"]),
+             duplicate_findings(frames["dim_report"])]
     return pl.concat(parts).sort("report_id", "check_name", "detail", maintain_order=True)

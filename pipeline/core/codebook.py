@@ -266,6 +266,9 @@ CHECK_REVIEW_LITIGATION_TOTAL = "review_litigation_total"
 CHECK_INCOMPLETE_TABLE = "incomplete_table"
 CHECK_MISSING_SECTION = "missing_section"
 CHECK_CHANNEL_SUM_MISMATCH = "channel_sum_mismatch"
+CHECK_TEXT_TABLE_MISMATCH = "text_table_mismatch"
+CHECK_CARRYOVER_MISMATCH = "carryover_mismatch"
+CHECK_DUPLICATE_REPORT = "duplicate_report"
 
 CHECKS = (
     CheckDef(CHECK_APPLICATION_BALANCE, SEVERITY_ERROR, "fact_application",
@@ -282,6 +285,12 @@ CHECKS = (
              "A section of the standard outline was not found."),
     CheckDef(CHECK_CHANNEL_SUM_MISMATCH, SEVERITY_WARNING, "fact_disclosure_channel",
              "The stated total over all channels differs from the sum of the per-channel counts."),
+    CheckDef(CHECK_TEXT_TABLE_MISMATCH, SEVERITY_WARNING, "fact_application",
+             "A figure in the prose (共收到政府信息公开申请N件, 未收到申请) contradicts §三 row 1 总计."),
+    CheckDef(CHECK_CARRYOVER_MISMATCH, SEVERITY_WARNING, "fact_application",
+             "An agency's row 4 (结转下年度) for year N differs from its row 2 (上年结转) for year N+1."),
+    CheckDef(CHECK_DUPLICATE_REPORT, SEVERITY_WARNING, "dim_report",
+             "The same agency and year were loaded from two different files."),
 )
 CHECKS_BY_NAME = {c.name: c for c in CHECKS}
 CHECK_NAMES = tuple(c.name for c in CHECKS)

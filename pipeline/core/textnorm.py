@@ -79,3 +79,21 @@ def cell_kind(cell: str) -> str:
 
 def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def rows_from_cell_stream(cells: list[str]) -> list[list[str]]:
+    """Cells that arrive one after another without row boundaries (a web page copied one cell per
+    line, a flattened table): a new row starts at a label cell that follows a value cell."""
+    rows: list[list[str]] = []
+    current: list[str] = []
+    has_value = False
+    for cell in cells:
+        kind = cell_kind(cell)
+        if kind == "text" and has_value:
+            rows.append(current)
+            current, has_value = [], False
+        current.append(cell)
+        has_value = has_value or kind != "text"
+    if current:
+        rows.append(current)
+    return rows

@@ -9,7 +9,7 @@ from pipeline.core.parser.sections import split_sections
 from pipeline.core.records import ReportRecord
 
 # Bumped whenever parsing changes what it extracts: cached results of older versions are redone.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 
 class NotAReport(ValueError):
@@ -48,6 +48,8 @@ def parse_document(doc: Document) -> ReportRecord:
     rec.findings.extend(found)
     rec.application, found = tables.parse_application(sections.rows(cb.SECTION_APPLICATION), rec.format_version)
     rec.findings.extend(found)
+    _compare_prose_to_table(rec, [i.text for i in sections.items if not i.is_row and i.section in
+                                  (None, cb.SECTION_OVERVIEW, cb.SECTION_APPLICATION)])
     rec.review_litigation, found = tables.parse_review(sections.rows(cb.SECTION_REVIEW))
     rec.findings.extend(found)
 
@@ -63,3 +65,14 @@ def parse_document(doc: Document) -> ReportRecord:
             label = next(c.label_zh for c in cb.SECTIONS if c.code == s)
             rec.add_finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_WARNING, f"no heading for section {label}")
     return rec
+
+
+def _compare_prose_to_table(rec: ReportRecord, paragraphs: list[str]) -> None:
+    """text_table_mismatch: the prose's count of applications received against §三 row 1 总计."""
+    stated = prose.applications_received(paragraphs)
+    table = rec.application.get((cb.ROW_RECEIVED, "total"))
+    if stated is None or table is None or stated[0] == table:
+        return
+    rec.add_finding(cb.CHECK_TEXT_TABLE_MISMATCH, cb.CHECKS_BY_NAME[cb.CHECK_TEXT_TABLE_MISMATCH].severity,
+                    f"prose says {stated[0]} applications received ('{stated[1][:60]}'), "
+                    f"§三 row 1 总计 is {table}")

@@ -12,25 +12,36 @@ _TITLE_END = re.compile(r"(?:工作)?(?:年度)?报告$")
 _TITLE_MARK = ("政府信息公开", "政务公开", "信息公开")
 
 
+_AGENCY_SUFFIX = re.compile(r"(?:政府|局|委员会|办公室|办公厅|厅|委|中心|院|署|所|会|管委会)$")
+_NOT_TITLE = re.compile(r"[:：>|]")
+
+
 def find_title(paragraphs: list[str]) -> str | None:
-    """The title: the first lines up to the one ending in 报告, joined (titles wrap over lines)."""
-    buf = ""
-    for text in paragraphs[:8]:
-        s = squeeze(text)
-        if not s or s in ("正文", "目录"):
+    """The title: the first line ending in 报告, joined with the lines before it while it lacks
+    the 政府信息公开 words or the agency (titles wrap: '博山区源泉镇人民政府' / '2023年…年度报告')."""
+    texts = [squeeze(t) for t in paragraphs[:15]]
+    for i, s in enumerate(texts):
+        if len(s) > 80 or not _TITLE_END.search(s):
             continue
-        if len(s) > 60:
-            break
-        buf += s
-        if _TITLE_END.search(buf) and any(m in buf for m in _TITLE_MARK):
-            return buf
-        if len(buf) > 80:
-            break
+        title = s
+        for back in (1, 2, 3):
+            has_mark = any(m in title for m in _TITLE_MARK)
+            if has_mark and agency_and_year(title)[0]:
+                break
+            prev = texts[i - back] if i - back >= 0 else ""
+            if not prev or len(prev) > 40 or _NOT_TITLE.search(prev) or prev in ("正文", "目录"):
+                break
+            title = prev + title
+            if any(m in title for m in _TITLE_MARK) and _AGENCY_SUFFIX.search(prev):
+                break
+        if any(m in title for m in _TITLE_MARK):
+            return title
     return None
 
 
 _AGENCY_BEFORE_YEAR = re.compile(r"^(?:关于)?(.+?)(?:关于)?" + _YEAR + r"年度?(?:的)?(?:政府信息公开|政务公开|信息公开)")
-_AGENCY_AFTER_YEAR = re.compile(r"^" + _YEAR + r"年度?(.+?)(?:的)?(?:政府信息公开|政务公开|信息公开)")
+_AGENCY_AFTER_YEAR = re.compile(r"^" + _YEAR + r"年度?(?!政府信息公开|政务公开|信息公开)(.+?)(?:的)?"
+                                r"(?:政府信息公开|政务公开|信息公开)")
 
 
 def agency_and_year(title: str | None) -> tuple[str | None, int | None]:

@@ -117,3 +117,23 @@ def extract_proposals(paragraphs: list[str]) -> list[ProposalCount]:
                 elif _NEGATION.search(clause[:start]) and not re.search(r"\d", clause[end:end + 8]):
                     result[code] = ProposalCount(code, 0, clause)
     return [result[c] for c in cb.PROPOSAL_CODES if c in result]
+
+
+_RECEIVED = re.compile(r"(?:新)?收到[^，,。；;\d]{0,24}?(?:申请|办件|申请件)[^，,。；;\d]{0,6}?(\d+)(?:件|个|条|份|宗)")
+_NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理)[^，,。；;\d]{0,16}?(?:申请|办件)")
+_NOT_APPLICATIONS = ("结转", "人大", "政协", "提案", "建议", "复议", "诉讼", "信访", "咨询", "留言")
+
+
+def applications_received(paragraphs: list[str]) -> tuple[int, str] | None:
+    """The number of new disclosure applications the prose says were received, with its clause:
+    '共收到政府信息公开申请15件' → 15, '未收到政府信息公开申请' → 0. None when the prose says nothing."""
+    for para in paragraphs:
+        for clause in re.split(r"[，,；;。！？!?\n]", squeeze(para)):
+            if "申请" not in clause and "办件" not in clause or any(w in clause for w in _NOT_APPLICATIONS):
+                continue
+            m = _RECEIVED.search(clause)
+            if m:
+                return int(m.group(1)), clause
+            if _NONE_RECEIVED.search(clause):
+                return 0, clause
+    return None

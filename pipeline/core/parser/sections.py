@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pipeline.core import codebook as cb
 from pipeline.core.document import Document, Paragraph, Table
-from pipeline.core.textnorm import cell_kind, squeeze
+from pipeline.core.textnorm import cell_kind, rows_from_cell_stream, squeeze
 
 _HEADING_PREFIX = re.compile(r"^(?:#+\s*)?(?:表[一二三四五六七八九十\d]+[:：]?)?"
                              r"(?:[一二三四五六七八九十]+[、.．]|第[一二三四五六七八九十]+部分[、:：]?)?")
@@ -75,13 +75,48 @@ def _row_section(cells: tuple[str, ...]) -> str | None:
     return None
 
 
+_CELL_LIKE_MAX = 40
+
+
+def _as_cells(text: str) -> list[str] | None:
+    """A short paragraph inside a table section read as table cells (a table flattened into one
+    cell per paragraph, or a loose line such as '行政许可 97'); None for prose."""
+    s = text.strip()
+    if len(squeeze(s)) > _CELL_LIKE_MAX or s.endswith(("。", "；", ";")):
+        return None
+    if cell_kind(s) != "text":
+        return [s]
+    return s.split()
+
+
 def split_sections(doc: Document) -> Sections:
     items: list[Item] = []
     headings: dict[str, int] = {}
     current: str | None = None
+    loose: list[tuple[int, str, list[str]]] = []  # short paragraphs of a table section, as cells
+
+    def flush_loose() -> None:
+        cells = [(line, c) for line, _, cs in loose for c in cs]
+        if sum(1 for _, c in cells if cell_kind(c) == "number") >= 2:
+            lines = iter(line for line, _ in cells)
+            for row in rows_from_cell_stream([c for _, c in cells]):
+                first = next(lines)
+                for _ in row[1:]:
+                    next(lines)
+                items.append(Item(current, first, cells=tuple(row)))
+        else:
+            items.extend(Item(current, line, text=text) for line, text, _ in loose)
+        loose.clear()
+
     for block in doc.blocks:
         if isinstance(block, Paragraph):
             found = heading_section(block.text)
+            if found is None and current in cb.TABLE_SECTIONS:
+                cells = _as_cells(block.text)
+                if cells is not None:
+                    loose.append((block.line, block.text, cells))
+                    continue
+            flush_loose()
             if found is not None and found not in headings:
                 headings[found] = block.line
                 current = found
@@ -90,9 +125,11 @@ def split_sections(doc: Document) -> Sections:
             items.append(Item(current, block.line, text=block.text))
             continue
         assert isinstance(block, Table)
+        flush_loose()
         for row in block.rows:
             section = current if current in cb.TABLE_SECTIONS else _row_section(row.cells)
             if section == cb.SECTION_APPLICATION and _row_section(row.cells) == cb.SECTION_REVIEW:
                 section = cb.SECTION_REVIEW  # a §四 row whose heading was lost (seed 003)
             items.append(Item(section, row.line, cells=row.cells))
+    flush_loose()
     return Sections(items, headings)

@@ -5,6 +5,8 @@ Layouts (detected line by line, so one file may mix them):
   (Word's text export); a following line without a tab continues the cell (a wrapped label);
 - tab-separated rows: one row per line, cells separated by tabs;
 - pipe rows: ``| a | b | c |`` (Markdown tables from PDF converters); ``|---|`` lines are dropped;
+- one cell per line ending in `` |`` (a web table copied as text): a stream of cells, cut into rows
+  where a label follows a value;
 - everything else is a paragraph. Lines hard-wrapped by a PDF converter are joined back.
 """
 from __future__ import annotations
@@ -13,8 +15,8 @@ import codecs
 import re
 from collections import Counter
 
-from pipeline.core.document import Block, Document, Paragraph, Table, TableRow
-from pipeline.core.textnorm import display_width, strip_debris
+from pipeline.core.document import Block, Document, Paragraph, Table, TableRow, merge_adjacent_tables
+from pipeline.core.textnorm import display_width, rows_from_cell_stream, strip_debris
 
 _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
 _PAGE_FOOTER = re.compile(r"^[—\-–－]\s*\d{1,3}\s*[—\-–－]$|^第\s*\d{1,3}\s*页(?:\s*[/,，]?\s*共\s*\d+\s*页)?$")
@@ -56,6 +58,16 @@ def _looks_chinese(text: str) -> bool:
     return cjk >= max(1, len(sample.strip()) // 10)
 
 
+def _stream_cell(line: str) -> str | None:
+    """The cell of a line such as '予以公开 |' or ' |' (one cell per line), else None."""
+    s = line.strip()
+    if s == "|":
+        return ""
+    if len(s) >= 2 and s.endswith("|") and not s.startswith("|") and "|" not in s[:-1]:
+        return s[:-1].strip()
+    return None
+
+
 def _pipe_cells(line: str) -> list[str] | None:
     s = line.strip()
     if len(s) < 2 or not (s.startswith("|") and s.endswith("|")):
@@ -69,11 +81,20 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
     rows: list[TableRow] = []
     pending: list[str] = []  # cells of a one-cell-per-line row
     pending_line = 0
+    stream: list[tuple[int, str]] = []  # one-cell-per-line cells ending in ' |'
     prev_was_cell = False
     paragraph_lines: list[tuple[int, str]] = []
 
     def flush_pending() -> None:
-        nonlocal pending
+        nonlocal pending, stream
+        if stream:
+            lines_of = iter(number for number, _ in stream)
+            for cells in rows_from_cell_stream([c for _, c in stream]):
+                first = next(lines_of)
+                for _ in cells[1:]:
+                    next(lines_of)
+                rows.append(TableRow(tuple(cells), first))
+            stream = []
         if pending:
             rows.append(TableRow(tuple(pending), pending_line))
         pending = []
@@ -98,6 +119,16 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
             flush_paragraphs()
             prev_was_cell = False
             continue
+        cell = _stream_cell(line)
+        if cell is not None:
+            flush_paragraphs()
+            if pending:
+                flush_pending()
+            stream.append((number, cell))
+            prev_was_cell = False
+            continue
+        if stream:
+            flush_pending()
         cells = _pipe_cells(line)
         if cells is None and "\t" in (line[1:] if line.startswith("\t") else line):
             cells = [c.strip() for c in line.split("\t")]  # a tab-separated row
@@ -120,24 +151,19 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
         if prev_was_cell and pending and display_width(stripped) <= 60 and not _HEADING.match(stripped):
             pending[-1] += stripped  # a wrapped cell label ('结果' / '维持')
             continue
-        if _PAGE_FOOTER.match(stripped):
+        if is_page_footer(stripped):
             continue
         flush_table()
         prev_was_cell = False
         paragraph_lines.append((number, stripped))
     flush_table()
     flush_paragraphs()
-    return Document(tuple(_merge_adjacent_tables(blocks)), "txt", encoding)
+    return Document(tuple(merge_adjacent_tables(blocks)), "txt", encoding)
 
 
-def _merge_adjacent_tables(blocks: list[Block]) -> list[Block]:
-    out: list[Block] = []
-    for b in blocks:
-        if isinstance(b, Table) and out and isinstance(out[-1], Table):
-            out[-1] = Table(out[-1].rows + b.rows)
-        else:
-            out.append(b)
-    return out
+def is_page_footer(line: str) -> bool:
+    """'— 3 —', '- 12 -', '第 2 页 共 9 页': page numbers a converter left in the text."""
+    return bool(_PAGE_FOOTER.match(line.strip()))
 
 
 def _wrap_width(lines: list[str]) -> int | None:

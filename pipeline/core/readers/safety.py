@@ -1,0 +1,52 @@
+"""Guards applied before a library parses a container: bounded archives, no XML entity declarations.
+
+A .docx is a zip of XML parts. A zip bomb declares huge uncompressed sizes (Python's zipfile
+never inflates a member past its declared size, so checking the declarations bounds the work);
+an XXE attack declares entities in a DOCTYPE. Neither belongs in a real report.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+MAX_ARCHIVE_MEMBERS = 2000
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+
+_ENTITY_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
+
+
+class UnsafeInput(ValueError):
+    """The file is malformed or hostile; the message says why, for a person."""
+
+
+def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
+    """A zip archive whose declared sizes are within bounds, or UnsafeInput."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise UnsafeInput(f"broken archive: the {what} is not a readable zip file ({exc})") from exc
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise UnsafeInput(f"archive with {len(members)} members: more than {MAX_ARCHIVE_MEMBERS}, not a {what}")
+    total = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members) or 1
+    if total > MAX_UNCOMPRESSED_BYTES or total > MAX_COMPRESSION_RATIO * max(packed, 1 << 16):
+        raise UnsafeInput(f"archive inflates to {total} bytes from {packed} (a zip bomb?); refused")
+    return archive
+
+
+def reject_entity_declarations(head: bytes, what: str) -> None:
+    """XML/HTML must not declare entities (XXE, billion laughs). Only the prolog can declare them."""
+    if _ENTITY_DECLARATION.search(head) and b"<!ENTITY" in head.upper():
+        raise UnsafeInput(f"{what} declares XML entities (possible XXE attack); refused")
+
+
+def check_xml_parts(archive: zipfile.ZipFile, what: str) -> None:
+    for member in archive.infolist():
+        if member.filename.endswith((".xml", ".rels")):
+            with archive.open(member) as fh:
+                head = fh.read(4096)
+            if _ENTITY_DECLARATION.search(head):
+                raise UnsafeInput(f"{what} part {member.filename} has a DOCTYPE (possible XXE attack); refused")
