@@ -78,7 +78,8 @@ def cell_kind(cell: str) -> str:
 
 
 def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Width in half-width columns; ambiguous characters (“ ” — …) are full width in Chinese text."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
 
 
 def rows_from_cell_stream(cells: list[str]) -> list[list[str]]:

@@ -5,6 +5,7 @@ import io
 import random
 from dataclasses import dataclass
 
+from pipeline.core.textnorm import display_width
 from pipeline.synth.layout import Block, Cell, TableBlock, report_blocks
 from pipeline.synth.model import SynthReport
 
@@ -68,15 +69,22 @@ def grid_rows(table: TableBlock) -> list[list[str]]:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    return [text[i:i + width] for i in range(0, len(text), width)] or [""]
+    """Hard-wrap at a physical width (in half-width columns), as a PDF-to-text converter does."""
+    lines, line = [], ""
+    for ch in text:
+        if display_width(line + ch) > width:
+            lines.append(line)
+            line = ""
+        line += ch
+    return lines + [line] if line else lines or [""]
 
 
 def render_txt(blocks: list[Block], layout: str, rng: random.Random) -> str:
     lines: list[str] = []
-    wrap = 38 if layout == "tab_rows" and rng.random() < 0.5 else None  # hard-wrapped like pdftotext output
+    wrap = 76 if layout == "tab_rows" and rng.random() < 0.5 else None  # hard-wrapped like pdftotext output
     for block in blocks:
         if isinstance(block, str):
-            lines += _wrap(block, wrap) if wrap and len(block) > wrap else [block]
+            lines += _wrap(block, wrap) if wrap and display_width(block) > wrap and not block.endswith("报告") else [block]
             if layout in ("cell_lines", "blank_line_cells"):
                 lines.append("")
             continue

@@ -12,7 +12,7 @@ import re
 
 from pipeline.core.document import Block, Document, Paragraph, Table, TableRow, merge_adjacent_tables
 from pipeline.core.readers.safety import UnsafeInput
-from pipeline.core.readers.text import is_page_footer
+from pipeline.core.readers.text import SENTENCE_END, is_page_footer
 from pipeline.core.textnorm import strip_debris
 
 MAX_PAGES = 300
@@ -95,7 +95,9 @@ def _page_blocks(page, number: int) -> tuple[list[Block], int]:
         if not paragraph:
             start = number * 1000 + int(top)
         paragraph += text if _cjk(paragraph[-1:] + text[:1]) or not paragraph else " " + text
-        if item["x1"] < right - 1.5 * size:  # a line that stops short ends its paragraph
+        short = item["x1"] < right - 1.5 * size
+        if short and (text.endswith(SENTENCE_END) or item["x1"] - left < 0.6 * (right - left)):
+            # a line that stops short after a full stop, or well short (a heading), ends its paragraph
             blocks.append(Paragraph(paragraph, start))
             paragraph = ""
     if paragraph:

@@ -20,7 +20,8 @@ from pipeline.core.textnorm import display_width, rows_from_cell_stream, strip_d
 
 _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
 _PAGE_FOOTER = re.compile(r"^[—\-–－]\s*\d{1,3}\s*[—\-–－]$|^第\s*\d{1,3}\s*页(?:\s*[/,，]?\s*共\s*\d+\s*页)?$")
-_SENTENCE_END = "。！？；：!?;:）)》”"
+SENTENCE_END = "。！？；：!?;:）)》”"
+_MIN_WRAPPED = 60  # a line this wide that stops mid-sentence was wrapped by a converter
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])")
 
 
@@ -113,8 +114,11 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
 
     wrap_width = _wrap_width(lines)
     for number, raw in enumerate(lines, start=1):
+        cell_line = raw.startswith("\t")  # Word's export: one cell per line behind a tab, blank cells too
         line = strip_debris(raw).rstrip()
-        if not line.strip() and not line.startswith("\t"):
+        if cell_line and not line:
+            line = "\t"
+        if not line.strip() and not cell_line:
             flush_pending()
             flush_paragraphs()
             prev_was_cell = False
@@ -131,7 +135,8 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
             flush_pending()
         cells = _pipe_cells(line)
         if cells is None and "\t" in (line[1:] if line.startswith("\t") else line):
-            cells = [c.strip() for c in line.split("\t")]  # a tab-separated row
+            cells = [c.strip() for c in strip_debris(raw.rstrip("\r\n")).split("\t")]  # a tab-separated row,
+            # trailing empty cells kept (a blank 总计 at the end of a row)
         if cells is not None:
             if all(_SEPARATOR_CELL.match(c) or not c for c in cells):
                 continue
@@ -180,15 +185,26 @@ def _wrap_width(lines: list[str]) -> int | None:
 
 
 def _join_wrapped(lines: list[tuple[int, str]], wrap_width: int | None) -> list[Paragraph]:
-    if wrap_width is None:
-        return [Paragraph(text, number) for number, text in lines]
+    if wrap_width is None:  # too few lines to measure the wrap: join only lines cut mid-sentence
+        out: list[Paragraph] = []
+        for number, text in lines:
+            prev = out[-1].text if out else ""
+            if prev and display_width(prev.split("\n")[-1]) >= _MIN_WRAPPED and not prev.endswith((*SENTENCE_END, "报告")) \
+                    and not _HEADING.match(text) and out[-1].line + prev.count("\n") + 1 == number:
+                out[-1] = Paragraph(prev + "\n" + text, out[-1].line)
+            else:
+                out.append(Paragraph(text, number))
+        return [Paragraph(p.text.replace("\n", ""), p.line) for p in out]
     out: list[Paragraph] = []
     start, buf = 0, ""
     for number, text in lines:
+        if buf and buf.endswith(tuple(SENTENCE_END)) and _HEADING.match(text):
+            out.append(Paragraph(buf, start))  # '…检查。' then '二、主动公开…': a new paragraph
+            buf = ""
         if not buf:
             start = number
         buf += text
-        if display_width(text) < wrap_width - 8 or text.endswith(tuple(_SENTENCE_END)) and display_width(text) < wrap_width - 2:
+        if display_width(text) < wrap_width - 8 or text.endswith(tuple(SENTENCE_END)) and display_width(text) < wrap_width - 2:
             out.append(Paragraph(buf, start))
             buf = ""
     if buf:
