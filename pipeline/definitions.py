@@ -24,7 +24,7 @@ defs = dg.Definitions(
     asset_checks=checks.DQ_CHECKS,
     jobs=[warehouse_job],
     schedules=[nightly_build],
-    resources={"raw_folder": RawFolder(path=settings.raw_dir()), "warehouse": Warehouse(path=settings.warehouse_path())},
+    resources={"raw_folder": RawFolder(path=settings.raw_dir(), max_file_bytes=settings.max_file_bytes()), "warehouse": Warehouse(path=settings.warehouse_path())},
     # One process: per-step processes cost seconds each and parsing already uses a process pool.
     executor=dg.in_process_executor,
 )

@@ -1,4 +1,5 @@
-"""Where the pipeline reads and writes: the contract's two environment variables."""
+"""Where the pipeline reads and writes: the contract's two environment variables, plus optional
+limits (DISCLOSURE_MAX_FILE_MB: files larger than this are rejected unread; default 50)."""
 from __future__ import annotations
 
 import os
@@ -13,3 +14,14 @@ def raw_dir() -> str:
 
 def warehouse_path() -> str:
     return os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE
+
+
+MAX_FILE_MB_ENV, DEFAULT_MAX_FILE_MB = "DISCLOSURE_MAX_FILE_MB", 50
+
+
+def max_file_bytes() -> int:
+    value = os.environ.get(MAX_FILE_MB_ENV)
+    try:
+        return int(float(value) * 1024 * 1024) if value else DEFAULT_MAX_FILE_MB * 1024 * 1024
+    except ValueError:
+        raise ValueError(f"{MAX_FILE_MB_ENV}={value!r} is not a number of megabytes") from None

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.core import checks, normalize
-from pipeline.core.files import discover, parse_files
+from pipeline.core.files import DEFAULT_MAX_BYTES, discover, parse_files
 from pipeline.core.records import ParsedFile
 from pipeline.core.warehouse import publish
 from schemas.tables import TABLE_MODELS
@@ -32,6 +32,7 @@ def validate(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {name: TABLE_MODELS[name].validate(frame, lazy=True) for name, frame in frames.items()}
 
 
-def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None) -> dict[str, int]:
-    parsed = parse_files(discover(raw_dir), workers=workers)
+def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
+                    max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, int]:
+    parsed = parse_files(discover(raw_dir), workers=workers, max_bytes=max_bytes)
     return publish(validate(build_frames(parsed)), warehouse)

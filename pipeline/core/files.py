@@ -43,7 +43,8 @@ def parse_file(ref: RawFileRef, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedFil
         size = ref.path.stat().st_size
         if size > max_bytes:
             return ParsedFile(ref.source_path, _sha256_file(ref.path), size, fmt, cb.STATUS_REJECTED,
-                              f"file too large: {size} bytes over the {max_bytes}-byte limit", None)
+                              f"file too large: {size:,} bytes, over the {max_bytes:,}-byte limit "
+                              "(raise DISCLOSURE_MAX_FILE_MB to load it)", None)
         data = ref.path.read_bytes()
     except OSError as exc:
         return ParsedFile(ref.source_path, "0" * 64, 0, fmt, cb.STATUS_REJECTED, f"cannot read file: {exc}", None)

@@ -22,6 +22,7 @@ class LabelledRow:
     label: str  # label cells joined, squeezed
     values: tuple[str, ...]  # the cells after the label
     line: int
+    cells: tuple[str, ...] = ()  # the whole row as read
 
 
 def split_label(cells: tuple[str, ...]) -> LabelledRow:
@@ -32,17 +33,22 @@ def split_label(cells: tuple[str, ...]) -> LabelledRow:
     kinds = [cell_kind(c) for c in cells]
     last_text = max((i for i, k in enumerate(kinds) if k == "text"), default=-1)
     label = "".join(squeeze(c) for c, k in zip(cells[: last_text + 1], kinds) if k == "text")
-    return LabelledRow(label, tuple(cells[last_text + 1:]), 0)
+    return LabelledRow(label, tuple(cells[last_text + 1:]), 0, tuple(cells))
 
 
 def fit_values(values: tuple[str, ...], width: int) -> tuple[str, ...] | None:
-    """Trim surplus blank cells at either end; None when the row does not have `width` cells."""
-    vals = list(values)
-    while len(vals) > width and cell_kind(vals[-1]) == "blank":
-        vals.pop()
-    while len(vals) > width and cell_kind(vals[0]) == "blank":
-        vals.pop(0)
-    return tuple(vals) if len(vals) == width else None
+    """The row's `width` value cells, trimming surplus blank cells at either end. None when the
+    row has too few cells, or when the trim is ambiguous: with blanks at both ends, which blank is
+    padding and which a blank cell cannot be told, and numbers are never guessed into place."""
+    surplus = len(values) - width
+    if surplus < 0:
+        return None
+    blank = [cell_kind(v) == "blank" for v in values]
+    options = {i for i in range(surplus + 1) if all(blank[:i]) and all(blank[i + width:])}
+    meanings = {tuple("" if blank[i + j] else values[i + j] for j in range(width)) for i in options}
+    if len(meanings) != 1:
+        return None
+    return tuple(values[min(options): min(options) + width])
 
 
 def to_int(cell: str) -> int | None:
@@ -96,6 +102,37 @@ def _is_header(label: str) -> bool:
     return any(a.label_zh in key for a in cb.APPLICANTS[:-2]) or "申请人情况" in key or "勾稽关系" in key
 
 
+def _applicant_columns(rows: list[tuple[str, ...]]) -> dict[int, tuple[int, ...]]:
+    """Where each applicant column sits, from the header rows, for rows of a full grid (a table
+    whose rows all have one cell per grid column, as converters write pipe tables). Keyed by the
+    row width the positions hold for; empty when the headers do not name all seven columns."""
+    found: dict[int, dict[str, int]] = {}
+    for cells in rows:
+        for i, cell in enumerate(cells):
+            key = label_key(cell)
+            for a in cb.APPLICANTS:
+                if key and (key == a.label_zh or key in a.keywords):
+                    found.setdefault(len(cells), {}).setdefault(a.code, i)
+    out = {}
+    for width, cols in found.items():
+        order = tuple(cols.get(a) for a in cb.APPLICANT_CODES)
+        if None not in order and list(order) == sorted(set(order)):  # type: ignore[type-var]
+            out[width] = order
+    return out  # type: ignore[return-value]
+
+
+def _at_header_columns(row: LabelledRow, columns: tuple[int, ...] | None) -> tuple[str, ...] | None:
+    if not columns:
+        return None
+    first_value = len(row.cells) - len(row.values)
+    picked = tuple(row.cells[i] for i in columns)
+    rest = [c for i, c in enumerate(row.cells) if i >= first_value and i not in columns]
+    if min(columns) < first_value or any(cell_kind(c) == "text" for c in picked) \
+            or any(cell_kind(c) != "blank" for c in rest):
+        return None
+    return picked
+
+
 def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[int | None]:
     """Assign rows to codes in order: labels are anchors, unlabeled rows fill the gaps.
 
@@ -136,6 +173,7 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
     grid: dict[tuple[str, str], int | None] = {(r, a): None for r in codes for a in cb.APPLICANT_CODES}
     findings: list[Finding] = []
     rows: list[LabelledRow] = []
+    header_columns = _applicant_columns([it.cells for it in items if it.is_row])
     for it in items:
         if not it.is_row:
             continue
@@ -148,7 +186,7 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
             continue
         if not lr.label and fit_values(lr.values, N_APPLICANTS) is None and len(lr.values) < N_APPLICANTS:
             continue  # stray cells of a merged Word cell ('0' alone between rows, seed 001)
-        rows.append(LabelledRow(lr.label, lr.values, it.line))
+        rows.append(LabelledRow(lr.label, lr.values, it.line, lr.cells))
     if not rows:
         findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
                                 "§三 application table not found; all its cells are NULL"))
@@ -164,6 +202,8 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
             continue
         code = codes[k]
         vals = fit_values(row.values, N_APPLICANTS)
+        if vals is None:  # ambiguous blanks: the header's grid positions decide, if the row is a grid row
+            vals = _at_header_columns(row, header_columns.get(len(row.cells)))
         if vals is None and len(row.values) > N_APPLICANTS and not row.label:
             vals = row.values[-N_APPLICANTS:]
         placed.add(code)

@@ -204,7 +204,8 @@ def _join_wrapped(lines: list[tuple[int, str]], wrap_width: int | None) -> list[
         if not buf:
             start = number
         buf += text
-        if display_width(text) < wrap_width - 8 or text.endswith(tuple(SENTENCE_END)) and display_width(text) < wrap_width - 2:
+        if display_width(text) < wrap_width - 8 or text.endswith(tuple(SENTENCE_END)) and display_width(text) < \
+                wrap_width - 2 or buf == text and text.endswith("报告"):  # a title line stands alone
             out.append(Paragraph(buf, start))
             buf = ""
     if buf:
