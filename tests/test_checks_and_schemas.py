@@ -109,3 +109,45 @@ def test_a_folder_of_only_bad_files_builds_an_empty_warehouse(tmp_path):
     (raw / "empty.txt").write_bytes(b"")
     counts = build_warehouse(raw, tmp_path / "w.duckdb", workers=1)
     assert counts["raw_file"] == 1 and counts["dim_report"] == 0 and counts["dq_finding"] == 0
+
+
+def test_carryover_between_years_of_one_agency(seed_frames):
+    frames = dict(seed_frames)
+    reports = frames["dim_report"]
+    earlier = reports.filter(pl.col("source_path").str.starts_with("004"))
+    rid = earlier["report_id"][0]
+    later = earlier.with_columns(pl.lit("ffffffffffffffff").alias("report_id"), pl.lit("later.txt").alias("source_path"),
+                                 (pl.col("report_year") + 1).alias("report_year"))
+    frames["dim_report"] = pl.concat([reports, later])
+    app = frames["fact_application"]
+    later_app = app.filter(pl.col("report_id") == rid).with_columns(pl.lit("ffffffffffffffff").alias("report_id"))
+    later_app = _set(later_app, (pl.col("row_code") == "2") & (pl.col("applicant") == "total"), "count", 7)
+    frames["fact_application"] = pl.concat([app, later_app])
+    found = _findings(frames, "ffffffffffffffff")
+    assert (cb.CHECK_CARRYOVER_MISMATCH, f"total: 上年结转 7 ≠ 结转下年度 0 in the 2024 report {rid}") in found
+    assert not [f for f in _findings(frames, rid) if f[0] == cb.CHECK_CARRYOVER_MISMATCH]  # reported once, on N+1
+
+
+def test_same_agency_and_year_from_two_files_is_a_duplicate(tmp_path):
+    source = next(RAW.glob("004_*.txt"))
+    (tmp_path / "a.txt").write_bytes(source.read_bytes())
+    (tmp_path / "a_copy.txt").write_bytes(source.read_bytes())  # identical bytes: one report, no duplicate
+    (tmp_path / "b.txt").write_bytes(source.read_bytes() + "\n（网站转载版）\n".encode())
+    frames = build_frames(parse_files(discover(tmp_path), workers=1))
+    dups = frames["dq_finding"].filter(pl.col("check_name") == cb.CHECK_DUPLICATE_REPORT)
+    assert frames["dim_report"].height == 2
+    assert sorted(dups["detail"].to_list()) == ["沂源县悦庄镇人民政府 2024 is also loaded from a.txt",
+                                                 "沂源县悦庄镇人民政府 2024 is also loaded from b.txt"]
+
+
+def test_prose_that_contradicts_the_table(tmp_path):
+    text = next(RAW.glob("000_*.txt")).read_text(encoding="utf-8")
+    assert "2023年我镇未收到政府信息公开申请" in text
+    (tmp_path / "said_none.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "said_three.txt").write_text(text.replace("未收到政府信息公开申请", "共收到政府信息公开申请3件"),
+                                             encoding="utf-8")
+    frames = build_frames(parse_files(discover(tmp_path), workers=1))
+    ids = dict(frames["dim_report"].select("source_path", "report_id").iter_rows())
+    found = {(r, d) for r, c, _, d in frames["dq_finding"].iter_rows() if c == cb.CHECK_TEXT_TABLE_MISMATCH}
+    assert found == {(ids["said_three.txt"], "prose says 3 applications received "
+                      "('2023年我镇共收到政府信息公开申请3件'), §三 row 1 总计 is 0")}
