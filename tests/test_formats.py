@@ -51,7 +51,7 @@ def differences(rep: SynthReport, parsed) -> list[str]:
             # NULL is allowed only where the parser says a row could not be placed unambiguously
             # (a blank cell beside merged-cell padding in a one-cell-per-line copy); never a wrong number
             excused = got.get(k) is None and v is not None and rep.faults & {"blank_cells"} \
-                and f"row {k[0]}:" in incomplete
+                and (f"row {k[0]}:" in incomplete or f"§二 {k[0]}:" in incomplete)
             if not excused:
                 out.append(f"{area} {k}: {got.get(k)!r} != {v!r}")
     channels = sorted((c.channel, c.items, c.is_lower_bound, c.account_name) for c in rec.channels)
@@ -76,7 +76,7 @@ TEXT_VARIANTS = [Variant(*v) for v in VARIANTS if v[0] in ("txt", "html")]
 ROUND_TRIPS = int(os.environ.get("ROUND_TRIPS", "60"))
 
 
-@settings(max_examples=ROUND_TRIPS, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=ROUND_TRIPS, deadline=None, derandomize="ROUND_TRIPS" not in os.environ, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32), variant=st.sampled_from(TEXT_VARIANTS),
        faults=st.sets(st.sampled_from(FAULTS), max_size=2), fmt=st.sampled_from(cb.FORMAT_VERSIONS))
 def test_text_and_web_layouts_round_trip(tmp_path, seed, variant, faults, fmt):
@@ -84,7 +84,7 @@ def test_text_and_web_layouts_round_trip(tmp_path, seed, variant, faults, fmt):
     assert differences(rep, parse_rendered(tmp_path, rep, variant, seed)) == []
 
 
-@settings(max_examples=max(6, ROUND_TRIPS // 20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=max(6, ROUND_TRIPS // 20), deadline=None, derandomize="ROUND_TRIPS" not in os.environ, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32), source=st.sampled_from(["docx", "pdf"]),
        faults=st.sets(st.sampled_from(FAULTS), max_size=2), fmt=st.sampled_from(cb.FORMAT_VERSIONS))
 def test_word_and_pdf_round_trip(tmp_path, seed, source, faults, fmt):

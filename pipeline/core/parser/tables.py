@@ -306,12 +306,26 @@ def _header_measures(label_and_cells: str, format_version: str) -> tuple[str, ..
     return tuple(code for _, code in sorted(hits))
 
 
+def _measure_columns(header_cells: tuple[str, ...], measures: tuple[str, ...],
+                     format_version: str) -> tuple[int, ...] | None:
+    """The column of each measure in a header row, or None unless all are found, in order."""
+    positions = []
+    for m in measures:
+        code = next(c for c in cb.PROACTIVE_MEASURES if c.code == m and format_version in c.formats)
+        at = [i for i, cell in enumerate(header_cells) if any(k in label_key(cell) for k in code.keywords)]
+        if not at:
+            return None
+        positions.append(at[0])
+    return tuple(positions) if positions == sorted(set(positions)) else None
+
+
 def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[Finding]]:
     grid_spec = cb.PROACTIVE_GRID[format_version]
     grid: dict[tuple[str, str], float | None] = {(i, m): None for i, ms in grid_spec.items() for m in ms}
     findings: list[Finding] = []
     seen: set[str] = set()
     header: tuple[str, ...] = ()
+    header_cells: tuple[str, ...] = ()
     any_row = False
     for it in items:
         if not it.is_row and len(squeeze(it.text)) > 40:
@@ -322,7 +336,7 @@ def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[
         if item is None:
             measures = _header_measures(" ".join(cells), format_version)
             if measures:
-                header = measures
+                header, header_cells = measures, cells
             continue
         if item in seen or item not in grid_spec:
             continue
@@ -330,6 +344,8 @@ def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[
         expected = grid_spec[item]
         measures = header if set(header) == set(expected) else expected
         vals = fit_values(lr.values, len(measures))
+        if vals is None and it.is_row and len(header_cells) == len(cells):  # a grid row: the header places it
+            vals = _at_header_columns(lr, _measure_columns(header_cells, measures, format_version))
         if vals is None:
             if not it.is_row and not lr.values:
                 continue  # a prose line naming the item, not a table row
