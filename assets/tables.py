@@ -6,8 +6,6 @@ import polars as pl
 
 from assets.resources import Warehouse
 from pipeline.core import checks, normalize
-from pipeline.core.build import table_frames
-from pipeline.core.records import ParsedFile
 from pipeline.core.warehouse import publish
 from schemas.tables import TABLE_MODELS
 
@@ -57,8 +55,8 @@ def table_metadata(table: str, frame: pl.DataFrame) -> dict:
           for t in REPORT_TABLES},
     ins={"parsed_reports": dg.AssetIn()},
 )
-def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[ParsedFile]):
-    frames = table_frames(parsed_reports)
+def report_tables(context: dg.AssetExecutionContext, parsed_reports: dict[str, pl.DataFrame]):
+    frames = parsed_reports
     for table in REPORT_TABLES:
         frame = validated(table, frames[table])
         yield dg.Output(frame, output_name=table, metadata=table_metadata(table, frame))
@@ -69,9 +67,9 @@ def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[Parsed
     ins={"parsed_reports": dg.AssetIn(), "dim_report": dg.AssetIn(), "fact_application": dg.AssetIn(),
          "fact_review_litigation": dg.AssetIn(), "fact_disclosure_channel": dg.AssetIn()},
 )
-def dq_finding(parsed_reports: list[ParsedFile], dim_report: pl.DataFrame, fact_application: pl.DataFrame,
+def dq_finding(parsed_reports: dict[str, pl.DataFrame], dim_report: pl.DataFrame, fact_application: pl.DataFrame,
                fact_review_litigation: pl.DataFrame, fact_disclosure_channel: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    frames = {"dq_finding": normalize.parser_findings_frame(parsed_reports), "dim_report": dim_report,
+    frames = {"dq_finding": parsed_reports["dq_finding"], "dim_report": dim_report,
               "fact_application": fact_application, "fact_review_litigation": fact_review_litigation,
               "fact_disclosure_channel": fact_disclosure_channel}
     frame = validated("dq_finding", checks.all_findings(frames))

@@ -1,30 +1,89 @@
-"""The whole pure pipeline in one call: raw folder → validated frames → DuckDB file.
-
-Dagster assets call the same steps one by one; this entry point serves scripts, benchmarks and
-tests that need no orchestration.
+"""The whole pure pipeline: raw folder → unit frames (cached) → contract frames → checks →
+pandera → DuckDB. Dagster assets call the same steps one by one; `build_warehouse` serves
+scripts, benchmarks and tests that need no orchestration.
 """
 from __future__ import annotations
 
+import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import polars as pl
 
 from pipeline.core import checks, normalize
-from pipeline.core.files import DEFAULT_MAX_BYTES, discover, parse_files
+from pipeline.core.cache import ParseCache, keep_only
+from pipeline.core.files import DEFAULT_MAX_BYTES, RawFileRef, discover, fingerprint, parse_units
 from pipeline.core.records import ParsedFile
 from pipeline.core.warehouse import publish
 from schemas.tables import TABLE_MODELS
 
 
+@dataclass
+class ParseRun:
+    """What a parse step did: contract frames (no identity checks yet) and how it got them."""
+
+    frames: dict[str, pl.DataFrame]
+    files: int
+    parsed_now: int  # distinct contents parsed in this run
+    from_cache: int  # distinct contents taken from the cache
+    seconds: Counter = field(default_factory=Counter)  # stage → seconds (parse stages: CPU seconds over workers)
+
+
+def cache_dir_for(warehouse: Path) -> Path:
+    """The parse cache lives beside the warehouse file."""
+    return Path(warehouse).with_name(Path(warehouse).stem + ".parse-cache")
+
+
+def parse_folder(raw_dir: Path, cache_dir: Path | None = None, workers: int | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES, progress: Callable[[int, int], None] | None = None,
+                 refs: list[RawFileRef] | None = None) -> ParseRun:
+    """Parse what is new under raw_dir (everything, without a cache) and assemble the contract frames."""
+    seconds: Counter = Counter()
+    t = time.perf_counter()
+    refs = discover(raw_dir) if refs is None else refs
+    files = fingerprint(refs)
+    seconds["fingerprint"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    cache = ParseCache(cache_dir) if cache_dir else None
+    keys = files.select(*normalize.UNIT_KEY).unique()
+    cached = keep_only(cache.load(), keys) if cache else normalize.empty_units()
+    todo_keys = keys.join(cached["parse_result"], on=list(normalize.UNIT_KEY), how="anti")
+    todo_paths = set(files.join(todo_keys, on=list(normalize.UNIT_KEY), how="semi")
+                     .unique(list(normalize.UNIT_KEY), keep="first", maintain_order=True)["source_path"])
+    todo = [r for r in refs if r.source_path in todo_paths]
+    seconds["cache_load"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    new, stage_cpu = parse_units(todo, workers=workers, max_bytes=max_bytes, progress=progress)
+    seconds["parse_wall"] = time.perf_counter() - t
+    seconds.update({f"{k}_cpu": v for k, v in stage_cpu.items()})
+
+    t = time.perf_counter()
+    units = normalize.concat_units([cached, new])
+    if cache:
+        cache.save(units)
+    seconds["cache_save"] = time.perf_counter() - t
+    t = time.perf_counter()
+    frames = normalize.assemble(files, units)
+    seconds["assemble"] = time.perf_counter() - t
+    return ParseRun(frames, len(refs), len(todo), cached["parse_result"].height, seconds)
+
+
 def table_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
-    """raw_file, dim_report, the fact tables and the parser's own findings (no identity checks yet)."""
-    return {"raw_file": normalize.raw_file_frame(parsed), **normalize.report_frames(parsed)}
+    """Contract frames (no identity checks yet) from already parsed files (tests, small folders)."""
+    units = normalize.unit_frames(list({(p.file_sha256, p.source_format): p for p in reversed(parsed)}.values()))
+    return normalize.assemble(normalize.files_frame(parsed), units)
 
 
 def build_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
-    frames = table_frames(parsed)
-    frames["dq_finding"] = checks.all_findings(frames)
-    return frames
+    return with_findings(table_frames(parsed))
+
+
+def with_findings(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    return {**frames, "dq_finding": checks.all_findings(frames)}
 
 
 def validate(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -33,6 +92,6 @@ def validate(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 
 def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
-                    max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, int]:
-    parsed = parse_files(discover(raw_dir), workers=workers, max_bytes=max_bytes)
-    return publish(validate(build_frames(parsed)), warehouse)
+                    max_bytes: int = DEFAULT_MAX_BYTES, use_cache: bool = True) -> dict[str, int]:
+    run = parse_folder(raw_dir, cache_dir_for(warehouse) if use_cache else None, workers, max_bytes)
+    return publish(validate(with_findings(run.frames)), warehouse)

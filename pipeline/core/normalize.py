@@ -1,52 +1,99 @@
-"""Parsed records → polars frames in the contract's shape (dtypes from the pandera models)."""
+"""Parsed records → polars frames in the contract's shape (dtypes from the pandera models).
+
+Work is done per *unit*: one distinct file content (sha256) read as one format. Workers turn their
+units into small frames (`unit_frames`); the parse cache stores those frames; `assemble` joins them
+with the files found in the raw folder to give the contract tables. Identical files are parsed
+once and share one report.
+"""
 from __future__ import annotations
 
 import polars as pl
 
 from pipeline.core import codebook as cb
-from pipeline.core.files import iter_reports
 from pipeline.core.records import ParsedFile
 from schemas.tables import TABLE_MODELS, polars_schema
 
 REPORT_FIELDS = ("agency_name", "report_year", "period_start", "period_end", "format_version", "admin_level",
                  "province", "city", "county", "published_on", "contact_phone", "contact_email", "postcode",
                  "processing_fee_yuan")
+UNIT_KEY = ("file_sha256", "source_format")
+REPORT_TABLES = ("dim_report", "fact_application", "fact_proactive_disclosure", "fact_review_litigation",
+                 "fact_disclosure_channel", "fact_proposal")
+# parse_result: one row per unit; the report tables and the parser's findings carry the unit key too.
+UNIT_TABLES = ("parse_result", *REPORT_TABLES, "parser_finding")
+_KEY_SCHEMA = {"file_sha256": pl.String, "source_format": pl.String}
+_RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error": pl.String, "report_id": pl.String}
 
 
-def _frame(table: str, rows: list[tuple]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=polars_schema(TABLE_MODELS[table]), orient="row")
+def _unit_schema(table: str) -> dict[str, pl.DataType]:
+    if table == "parse_result":
+        return _RESULT_SCHEMA  # type: ignore[return-value]
+    contract = polars_schema(TABLE_MODELS["dq_finding" if table == "parser_finding" else table])
+    contract.pop("source_path", None)  # dim_report's path is the first file with the content, set later
+    return {**_KEY_SCHEMA, **contract}  # type: ignore[dict-item]
 
 
-def raw_file_frame(parsed: list[ParsedFile]) -> pl.DataFrame:
-    return _frame("raw_file", [(p.source_path, p.file_sha256, p.bytes, p.source_format, p.status, p.error,
-                                p.report_id) for p in parsed])
+def empty_units() -> dict[str, pl.DataFrame]:
+    return {t: pl.DataFrame(schema=_unit_schema(t)) for t in UNIT_TABLES}
 
 
-def report_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
-    """dim_report and the fact tables (and the parser's own findings) for every report."""
-    rows: dict[str, list[tuple]] = {t: [] for t in TABLE_MODELS if t not in ("raw_file", "dq_finding")}
-    for p in iter_reports(parsed):
+def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
+    """Frames for parsed units (each `ParsedFile` is one distinct content), with the unit key."""
+    rows: dict[str, list[tuple]] = {t: [] for t in UNIT_TABLES}
+    for p in parsed:
+        key = (p.file_sha256, p.source_format)
+        rows["parse_result"].append((*key, p.bytes, p.status, p.error, p.report_id))
         r, rid = p.report, p.report_id
-        assert r is not None
-        rows["dim_report"].append((rid, p.source_path) + tuple(getattr(r, f) for f in REPORT_FIELDS))
-        rows["fact_application"].extend((rid, row, a, r.application.get((row, a)))
+        if r is None:
+            continue
+        rows["dim_report"].append((*key, rid) + tuple(getattr(r, f) for f in REPORT_FIELDS))
+        rows["fact_application"].extend((*key, rid, row, a, r.application.get((row, a)))
                                         for row in cb.application_row_codes(r.format_version)
                                         for a in cb.APPLICANT_CODES)
-        rows["fact_proactive_disclosure"].extend((rid, i, m, r.proactive.get((i, m)))
+        rows["fact_proactive_disclosure"].extend((*key, rid, i, m, r.proactive.get((i, m)))
                                                  for i, ms in cb.PROACTIVE_GRID[r.format_version].items()
                                                  for m in ms)
-        rows["fact_review_litigation"].extend((rid, pr, o, r.review_litigation.get((pr, o)))
+        rows["fact_review_litigation"].extend((*key, rid, pr, o, r.review_litigation.get((pr, o)))
                                               for pr, o in cb.REVIEW_GRID)
-        rows["fact_disclosure_channel"].extend((rid, c.channel, c.account_name, c.items, c.is_lower_bound, c.unit,
-                                                c.evidence) for c in r.channels)
-        rows["fact_proposal"].extend((rid, x.proposal_type, x.count, x.evidence) for x in r.proposals)
-    return {**{t: _frame(t, v) for t, v in rows.items()}, "dq_finding": parser_findings_frame(parsed)}
+        rows["fact_disclosure_channel"].extend((*key, rid, c.channel, c.account_name, c.items, c.is_lower_bound,
+                                                c.unit, c.evidence) for c in r.channels)
+        rows["fact_proposal"].extend((*key, rid, x.proposal_type, x.count, x.evidence) for x in r.proposals)
+        rows["parser_finding"].extend((*key, rid, f.check_name, f.severity, f.detail) for f in r.findings)
+    return {t: pl.DataFrame(v, schema=_unit_schema(t), orient="row") for t, v in rows.items()}
 
 
-def parser_findings_frame(parsed: list[ParsedFile]) -> pl.DataFrame:
-    """Findings the parser itself made (incomplete tables, missing sections)."""
-    return _frame("dq_finding", [(p.report_id, f.check_name, f.severity, f.detail)
-                                 for p in iter_reports(parsed) for f in p.report.findings])  # type: ignore[union-attr]
+def concat_units(parts: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    parts = [p for p in parts if p]
+    if not parts:
+        return empty_units()
+    return {t: pl.concat([p[t] for p in parts], rechunk=True) for t in UNIT_TABLES}
+
+
+def assemble(files: pl.DataFrame, units: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Contract tables from the files found (source_path, file_sha256, source_format) and the units'
+    frames. Units no file has any more (deleted or changed files) drop out here."""
+    result = units["parse_result"].unique(list(UNIT_KEY), keep="first").select(*UNIT_KEY, "status", "error",
+                                                                                "report_id")
+    raw_file = files.join(result, on=list(UNIT_KEY), how="left").select(
+        list(polars_schema(TABLE_MODELS["raw_file"]))).sort("source_path")
+    # the first file (by path) holding a report's content is the report's source
+    first = raw_file.filter(pl.col("report_id").is_not_null()).unique("report_id", keep="first",
+                                                                        maintain_order=True)
+    owners = first.select("report_id", *UNIT_KEY, "source_path")
+    out = {"raw_file": raw_file}
+    for table in REPORT_TABLES:
+        frame = units[table].join(owners, on=["report_id", *UNIT_KEY], how="semi")
+        if table == "dim_report":
+            frame = frame.join(owners.select("report_id", "source_path"), on="report_id")
+        out[table] = frame.select(list(polars_schema(TABLE_MODELS[table])))
+    out["dq_finding"] = units["parser_finding"].join(owners, on=["report_id", *UNIT_KEY], how="semi").select(
+        list(polars_schema(TABLE_MODELS["dq_finding"])))
+    return out
+
+
+def files_frame(parsed: list[ParsedFile]) -> pl.DataFrame:
+    return pl.DataFrame([(p.source_path, p.file_sha256, p.source_format, p.bytes) for p in parsed],
+                        schema={"source_path": pl.String, **_KEY_SCHEMA, "bytes": pl.Int64}, orient="row")
 
 
 def summary_markdown(raw_file: pl.DataFrame, findings: pl.DataFrame) -> str:

@@ -1,8 +1,12 @@
-"""Text normalisation shared by readers and parser: width, spaces, Word debris, numbers."""
+"""Text normalisation shared by readers and parser: width, spaces, Word debris, numbers.
+
+The per-cell functions are memoised: report tables repeat the same few cells ('0', row labels)
+thousands of times per file, and these calls were most of the parse time."""
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Word/Pandoc debris: bookmarks, comment anchors, zero-width and other invisible characters.
 _DEBRIS = re.compile(r"\[(?:bookmark|_?anchor|comment)[^\]]*\]|[\u200b-\u200f\u2060\ufeff\u00ad]", re.I)
@@ -13,6 +17,7 @@ _ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（]
 BLANK_MARKERS = frozenset({"", "/", "-", "—", "——", "–", "－", "无", "空", "\\", "--", "---", "×", "x", "X"})
 
 
+@lru_cache(maxsize=1 << 16)
 def strip_debris(text: str) -> str:
     return _DEBRIS.sub("", text)
 
@@ -27,11 +32,13 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", fold_width(strip_debris(text))).strip()
 
 
+@lru_cache(maxsize=1 << 16)
 def squeeze(text: str) -> str:
     """`clean` without any white space: for Chinese text where spaces are layout, not meaning."""
     return _SPACES.sub("", fold_width(strip_debris(text)))
 
 
+@lru_cache(maxsize=1 << 16)
 def label_key(text: str) -> str:
     """A label reduced to its words: no debris, spaces, punctuation or width differences."""
     return _PUNCT.sub("", squeeze(text))
@@ -50,6 +57,7 @@ def is_blank(cell: str) -> bool:
     return squeeze(cell) in BLANK_MARKERS
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_number(cell: str) -> float | None:
     """A table cell's number, or None when the cell holds none.
 
@@ -68,6 +76,7 @@ def is_number(cell: str) -> bool:
     return parse_number(cell) is not None
 
 
+@lru_cache(maxsize=1 << 16)
 def cell_kind(cell: str) -> str:
     """'number', 'blank' or 'text'."""
     if is_blank(cell):
@@ -77,6 +86,7 @@ def cell_kind(cell: str) -> str:
     return "text"
 
 
+@lru_cache(maxsize=1 << 16)
 def display_width(text: str) -> int:
     """Width in half-width columns; ambiguous characters (“ ” — …) are full width in Chinese text."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)

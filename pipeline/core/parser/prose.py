@@ -18,14 +18,13 @@ _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,30})[”\"」』]")
 _CHANNEL_KEYWORDS = sorted(((kw, c.code) for c in cb.CHANNELS for kw in c.keywords), key=lambda t: -len(t[0]))
 
 
+_CHANNEL_WORDS = re.compile("|".join(re.escape(kw) for kw, _ in _CHANNEL_KEYWORDS))
+_CHANNEL_OF = dict(_CHANNEL_KEYWORDS)
+
+
 def _channels_in(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, channel) of channel words, longest words first, without overlaps."""
-    taken: list[tuple[int, int, str]] = []
-    for kw, code in _CHANNEL_KEYWORDS:
-        for m in re.finditer(re.escape(kw), text):
-            if not any(s < m.end() and m.start() < e for s, e, _ in taken):
-                taken.append((m.start(), m.end(), code))
-    return sorted(taken)
+    """(start, end, channel) of channel words, without overlaps (the longest word at each place)."""
+    return [(m.start(), m.end(), _CHANNEL_OF[m.group()]) for m in _CHANNEL_WORDS.finditer(text)]
 
 
 def _account_for(sentence: str, channel: str) -> str | None:
@@ -94,6 +93,8 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
 
 
 _PROPOSAL_KW = sorted(((kw, p.code) for p in cb.PROPOSAL_TYPES for kw in p.keywords), key=lambda t: -len(t[0]))
+_PROPOSAL_WORDS = re.compile("|".join(re.escape(kw) for kw, _ in _PROPOSAL_KW))
+_PROPOSAL_OF = dict(_PROPOSAL_KW)
 _NUMBER_AFTER = re.compile(r"^(?:[^\d，,。；;]{0,6}?)(\d+)(件|条|个|项)")
 _NEGATION = re.compile(r"未|没有|无")
 
@@ -103,12 +104,8 @@ def extract_proposals(paragraphs: list[str]) -> list[ProposalCount]:
     result: dict[str, ProposalCount] = {}
     for para in paragraphs:
         for clause in re.split(r"[，,；;。！？!?\n]", squeeze(para)):
-            taken: list[tuple[int, int, str]] = []
-            for kw, code in _PROPOSAL_KW:
-                for m in re.finditer(re.escape(kw), clause):
-                    if not any(s < m.end() and m.start() < e for s, e, _ in taken):
-                        taken.append((m.start(), m.end(), code))
-            for start, end, code in sorted(taken):
+            taken = [(m.start(), m.end(), _PROPOSAL_OF[m.group()]) for m in _PROPOSAL_WORDS.finditer(clause)]
+            for start, end, code in taken:
                 if code in result:
                     continue
                 num = _NUMBER_AFTER.match(clause[end:])

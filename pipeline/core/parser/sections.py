@@ -7,6 +7,7 @@ Table rows outside any table section are assigned by what they hold.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from pipeline.core import codebook as cb
@@ -43,6 +44,7 @@ class Sections:
         return [i for i in self.items if i.section == section]
 
 
+@lru_cache(maxsize=1 << 14)
 def heading_section(text: str) -> str | None:
     """The section a paragraph is the heading of, or None when it is not a heading."""
     s = squeeze(text)

@@ -7,6 +7,7 @@ placed stay NULL and are reported; numbers are never shifted into other cells.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from pipeline.core import codebook as cb
@@ -58,6 +59,7 @@ def to_int(cell: str) -> int | None:
 
 # --- §三 application matrix -------------------------------------------------------------------
 
+@lru_cache(maxsize=1 << 14)
 def _label_candidates(label: str, format_version: str) -> frozenset[str] | None:
     """Row codes a label can denote; None for no usable label."""
     key = label_key(label)
@@ -142,23 +144,28 @@ def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[i
     """
     n, m = len(cands), len(codes)
     INF = float("inf")
-    # best[i][j]: cost with rows[:i] placed and the last assigned code index j-1 (j=0: none yet)
+    # best[i][j]: cost with rows[:i] placed and the last assigned code index j-1 (j=0: none yet).
+    # Placing row i on code k from state j costs (k - j) skips plus the label penalty; the minimum
+    # over j <= k of best[i][j] - j is a running prefix minimum, so each row costs O(m), not O(m²).
     best = [[INF] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int | None] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     best[0][0] = 0.0
     for i in range(n):
-        for j in range(m + 1):
-            cost = best[i][j]
-            if cost == INF:
+        c = cands[i]
+        drop = 5 if c is None else 50
+        row, nxt, nback = best[i], best[i + 1], back[i + 1]
+        for j in range(m + 1):  # leave row i unassigned
+            if row[j] + drop < nxt[j]:
+                nxt[j], nback[j] = row[j] + drop, (j, None)
+        run, run_j = INF, 0
+        for k in range(m):  # assign row i to code k, coming from the best state j <= k
+            if row[k] - k < run:
+                run, run_j = row[k] - k, k
+            if run == INF:
                 continue
-            c = cands[i]
-            drop = 5 if c is None else 50
-            if cost + drop < best[i + 1][j]:  # leave row i unassigned
-                best[i + 1][j], back[i + 1][j] = cost + drop, (j, None)
-            for k in range(j, m):  # assign row i to code k
-                step = (k - j) + (0 if c is None or codes[k] in c else 60)
-                if cost + step < best[i + 1][k + 1]:
-                    best[i + 1][k + 1], back[i + 1][k + 1] = cost + step, (j, k)
+            cost = run + k + (0 if c is None or codes[k] in c else 60)
+            if cost < nxt[k + 1]:
+                nxt[k + 1], nback[k + 1] = cost, (run_j, k)
     j = min(range(m + 1), key=lambda jj: best[n][jj])
     out: list[int | None] = [None] * n
     for i in range(n, 0, -1):
@@ -173,7 +180,7 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
     grid: dict[tuple[str, str], int | None] = {(r, a): None for r in codes for a in cb.APPLICANT_CODES}
     findings: list[Finding] = []
     rows: list[LabelledRow] = []
-    header_columns = _applicant_columns([it.cells for it in items if it.is_row])
+    header_columns: dict[int, tuple[int, ...]] | None = None  # found only when a row needs it
     for it in items:
         if not it.is_row:
             continue
@@ -203,6 +210,8 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
         code = codes[k]
         vals = fit_values(row.values, N_APPLICANTS)
         if vals is None:  # ambiguous blanks: the header's grid positions decide, if the row is a grid row
+            if header_columns is None:
+                header_columns = _applicant_columns([it.cells for it in items if it.is_row])
             vals = _at_header_columns(row, header_columns.get(len(row.cells)))
         if vals is None and len(row.values) > N_APPLICANTS and not row.label:
             vals = row.values[-N_APPLICANTS:]
