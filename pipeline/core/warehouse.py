@@ -16,6 +16,10 @@ import duckdb
 import polars as pl
 
 
+def CHECKPOINT_HOOK(con: duckdb.DuckDBPyConnection) -> None:
+    """Called with the new file's connection just before it is checkpointed (tests pause here)."""
+
+
 class WarehouseLocked(RuntimeError):
     """Another build holds the warehouse lock."""
 
@@ -47,7 +51,7 @@ def publish(tables: Mapping[str, pl.DataFrame], path: Path, sql_after: list[str]
     path.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(path):
         tmp = path.with_name(f".{path.name}.building-{os.getpid()}")
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        for leftover in path.parent.glob(f".{path.name}.building-*"):  # a killed build's half-written file
             leftover.unlink(missing_ok=True)
         try:
             con = duckdb.connect(str(tmp))
@@ -58,6 +62,7 @@ def publish(tables: Mapping[str, pl.DataFrame], path: Path, sql_after: list[str]
                 for stmt in sql_after or []:
                     con.execute(stmt)
                 counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}
+                CHECKPOINT_HOOK(con)
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
