@@ -1,6 +1,7 @@
 """Raw files → parsed units → contract frames, in parallel across cores, re-parsing only what changed."""
 
 import time
+import zlib
 
 import dagster as dg
 import polars as pl
@@ -8,6 +9,7 @@ import polars as pl
 from assets.resources import RawFolder, Warehouse
 from pipeline.core import codebook as cb
 from pipeline.core.build import ParseRun, cache_dir_for, parse_folder
+from pipeline.core.files import discover
 
 GROUP = "ingest"
 
@@ -27,7 +29,8 @@ def progress_logger(context: dg.AssetExecutionContext, what: str):
 
 
 def parse_metadata(run: ParseRun, raw_root) -> dict:
-    raw_file = run.frames["raw_file"]
+    raw_file = run.files_frame.join(run.units["parse_result"].select("file_sha256", "source_format", "status", "error"),
+                                    on=["file_sha256", "source_format"], how="left")
     by_status = dict(raw_file.group_by("status").len().iter_rows())
     rejected = raw_file.filter(pl.col("status") == cb.STATUS_REJECTED).head(50)
     return {
@@ -43,23 +46,47 @@ def parse_metadata(run: ParseRun, raw_root) -> dict:
     }
 
 
-@dg.asset(
-    group_name=GROUP,
-    kinds={"python", "parquet"},
-    owners=["team:disclosure-data"],
-    description="Every file under the raw folder (DISCLOSURE_RAW_DIR, recursive), fingerprinted, then each new "
-                "content read and parsed into a typed record on a process pool, or rejected with a reason. "
-                "Contents parsed before (same sha256, same parser version) come from the parse cache beside the "
-                "warehouse. Output: the contract frames before identity checks.",
-)
-def parsed_reports(context: dg.AssetExecutionContext, raw_folder: RawFolder,
-                   warehouse: Warehouse) -> dg.Output[dict[str, pl.DataFrame]]:
-    started = time.perf_counter()
-    run = parse_folder(raw_folder.root, cache_dir_for(warehouse.file), workers=raw_folder.workers or None,
-                       max_bytes=raw_folder.max_file_bytes, progress=progress_logger(context, "parsed"))
-    context.log.info(f"{run.files:,} files: {run.parsed_now:,} contents parsed, {run.from_cache:,} from the cache "
-                     f"in {time.perf_counter() - started:.1f} s")
-    for path, error in run.frames["raw_file"].filter(pl.col("status") == cb.STATUS_REJECTED).select(
-            "source_path", "error").iter_rows():
-        context.log.warning(f"rejected {path}: {error}")
-    return dg.Output(run.frames, metadata=parse_metadata(run, raw_folder.root.resolve()))
+PARSE_DESCRIPTION = (
+    "Every file under the raw folder (DISCLOSURE_RAW_DIR, recursive), fingerprinted, then each new content read "
+    "and parsed into a typed record on a process pool, or rejected with a reason. Contents parsed before (same "
+    "sha256, same parser version) come from the parse cache beside the warehouse. Output: the files and the "
+    "per-content frames that the contract tables are assembled from.")
+
+
+def partition_of(source_path: str, partitions: int) -> str:
+    """The partition a file belongs to: a stable hash of its path, so files stay in their partition."""
+    return f"{zlib.crc32(source_path.encode('utf-8')) % partitions:03d}"
+
+
+def make_parsed_reports(partitions: int = 0) -> dg.AssetsDefinition:
+    """The parse asset; with `partitions` > 0, one Dagster partition per slice of the files (hash
+    of the path), each with its own cache, so that an executor can run the slices on many machines."""
+    partitions_def = (dg.StaticPartitionsDefinition([f"{i:03d}" for i in range(partitions)])
+                      if partitions else None)
+
+    @dg.asset(name="parsed_reports", group_name=GROUP, kinds={"python", "parquet"}, owners=["team:disclosure-data"],
+              description=PARSE_DESCRIPTION, partitions_def=partitions_def)
+    def parsed_reports(context: dg.AssetExecutionContext, raw_folder: RawFolder,
+                       warehouse: Warehouse) -> dg.Output[dict[str, pl.DataFrame]]:
+        started = time.perf_counter()
+        cache_dir = cache_dir_for(warehouse.file)
+        refs = discover(raw_folder.root)
+        if partitions_def is not None:
+            key = context.partition_key
+            refs = [r for r in refs if partition_of(r.source_path, partitions) == key]
+            cache_dir = cache_dir / f"partition-{key}"
+            context.log.info(f"partition {key}: {len(refs):,} files")
+        run = parse_folder(raw_folder.root, cache_dir, workers=raw_folder.workers or None,
+                           max_bytes=raw_folder.max_file_bytes, progress=progress_logger(context, "parsed"),
+                           refs=refs)
+        context.log.info(f"{run.files:,} files: {run.parsed_now:,} contents parsed, {run.from_cache:,} from the "
+                         f"cache, in {time.perf_counter() - started:.1f} s")
+        result = run.units["parse_result"]
+        for path, error in run.files_frame.join(result, on=["file_sha256", "source_format"]).filter(
+                pl.col("status") == cb.STATUS_REJECTED).select("source_path", "error").head(200).iter_rows():
+            context.log.warning(f"rejected {path}: {error}")
+        return dg.Output(run.to_parts(), metadata={
+            **parse_metadata(run, raw_folder.root.resolve()),
+            "seconds": round(time.perf_counter() - started, 3)})
+
+    return parsed_reports

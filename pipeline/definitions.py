@@ -19,12 +19,37 @@ nightly_build = dg.ScheduleDefinition(
     execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Rebuild the warehouse from the raw folder every night at 02:00 China time.")
 
-defs = dg.Definitions(
-    assets=[reports.parsed_reports, tables.report_tables, tables.dq_finding, tables.disclosure_warehouse],
-    asset_checks=checks.DQ_CHECKS,
-    jobs=[warehouse_job],
-    schedules=[nightly_build],
-    resources={"raw_folder": RawFolder(path=settings.raw_dir(), max_file_bytes=settings.max_file_bytes()), "warehouse": Warehouse(path=settings.warehouse_path())},
-    # One process: per-step processes cost seconds each and parsing already uses a process pool.
-    executor=dg.in_process_executor,
-)
+EXECUTORS = {
+    # One process: per-step processes cost seconds each, and parsing already uses a process pool.
+    "in_process": dg.in_process_executor,
+    # One process per step (and per parse partition): the local stand-in for celery/k8s executors.
+    "multiprocess": dg.multiprocess_executor,
+}
+
+
+def build_definitions(parse_partitions: int = 0, executor: str = "in_process") -> dg.Definitions:
+    """The code location. `parse_partitions` > 0 splits the parse step into that many Dagster
+    partitions (by a hash of each file's path); the executor is picked by name."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    parse = reports.make_parsed_reports(parse_partitions)
+    downstream = dg.AssetSelection.all() - dg.AssetSelection.assets(parse)
+    jobs = [warehouse_job] if not parse_partitions else [
+        dg.define_asset_job("build_warehouse", selection=downstream,
+                            description="Assemble, check and publish from every parsed partition.")]
+    return dg.Definitions(
+        assets=[parse, tables.report_tables, tables.dq_finding, tables.disclosure_warehouse,
+                tables.warehouse_parquet],
+        asset_checks=checks.DQ_CHECKS,
+        jobs=jobs,
+        schedules=[dg.ScheduleDefinition(name=nightly_build.name, job=jobs[0], cron_schedule=nightly_build.cron_schedule,
+                                         execution_timezone=nightly_build.execution_timezone,
+                                         default_status=dg.DefaultScheduleStatus.RUNNING,
+                                         description=nightly_build.description)] if not parse_partitions else [],
+        resources={"raw_folder": RawFolder(path=settings.raw_dir(), max_file_bytes=settings.max_file_bytes()),
+                   "warehouse": Warehouse(path=settings.warehouse_path())},
+        executor=EXECUTORS[executor],
+    )
+
+
+defs = build_definitions(settings.parse_partitions(), settings.executor())

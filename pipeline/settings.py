@@ -25,3 +25,18 @@ def max_file_bytes() -> int:
         return int(float(value) * 1024 * 1024) if value else DEFAULT_MAX_FILE_MB * 1024 * 1024
     except ValueError:
         raise ValueError(f"{MAX_FILE_MB_ENV}={value!r} is not a number of megabytes") from None
+
+
+PARSE_PARTITIONS_ENV, EXECUTOR_ENV = "DISCLOSURE_PARSE_PARTITIONS", "DISCLOSURE_EXECUTOR"
+
+
+def parse_partitions() -> int:
+    """0 (default): one parse step over all files. N: the parse step as N Dagster partitions."""
+    value = os.environ.get(PARSE_PARTITIONS_ENV) or "0"
+    if not value.isdigit():
+        raise ValueError(f"{PARSE_PARTITIONS_ENV}={value!r} must be a whole number of partitions")
+    return int(value)
+
+
+def executor() -> str:
+    return os.environ.get(EXECUTOR_ENV) or "in_process"

@@ -13,10 +13,14 @@ TABLES = {"raw_file", "dim_report", "fact_application", "fact_proactive_disclosu
 def test_asset_graph_from_raw_files_to_every_contract_table():
     graph = definitions.defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == TABLES | {"parsed_reports", "disclosure_warehouse"}
+    assert keys == TABLES | {"parsed_reports", "parser_findings", "disclosure_warehouse", "warehouse_parquet"}
     warehouse_deps = {k.to_user_string() for k in graph.get(dg.AssetKey("disclosure_warehouse")).parent_keys}
     assert warehouse_deps == TABLES
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("fact_application")).parent_keys} == {"parsed_reports"}
+    assert {k.to_user_string() for k in graph.get(dg.AssetKey("dq_finding")).parent_keys} == {
+        "parser_findings", "dim_report", "fact_application", "fact_review_litigation", "fact_disclosure_channel"}
+    assert {k.to_user_string() for k in graph.get(dg.AssetKey("warehouse_parquet")).parent_keys} == {
+        "disclosure_warehouse"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description and node.group_name in ("ingest", "warehouse") and node.kinds, key
@@ -47,3 +51,11 @@ def test_resources_follow_the_contract_env_vars(monkeypatch):
         monkeypatch.delenv("DISCLOSURE_RAW_DIR")
         monkeypatch.delenv("DISCLOSURE_WAREHOUSE")
         importlib.reload(definitions)
+
+
+def test_parse_partitions_and_executor_are_configuration(monkeypatch):
+    partitioned = definitions.build_definitions(parse_partitions=4, executor="multiprocess")
+    parse = partitioned.resolve_assets_def("parsed_reports")
+    assert parse.partitions_def.get_partition_keys() == ["000", "001", "002", "003"]
+    assert partitioned.resolve_job_def("build_warehouse").executor_def.name == "multiprocess"
+    assert definitions.defs.resolve_job_def("build_warehouse").executor_def.name == "in_process"

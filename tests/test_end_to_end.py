@@ -7,6 +7,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from assets import reports, tables
 from assets.resources import RawFolder, Warehouse
 from pipeline import definitions
 from tests.conftest import RAW, REAL
@@ -97,3 +98,28 @@ def test_a_failed_run_leaves_the_previous_warehouse(tmp_path, seeds_build):
         materialize(missing, target)
     with duckdb.connect(str(target), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5
+
+
+def test_parse_step_as_partitions_builds_the_same_warehouse(tmp_path, seeds_golden):
+    """The partitioned path, locally: each parse partition materialised on its own (as a k8s or
+    celery executor would run them), then the rest of the graph over all partitions."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    warehouse = tmp_path / "wh" / "disclosure.duckdb"
+    resources = {"raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))}
+    instance = dg.DagsterInstance.ephemeral()
+    assets = [reports.make_parsed_reports(3), tables.report_tables, tables.dq_finding, tables.disclosure_warehouse,
+              tables.warehouse_parquet]
+    files_per_partition = []
+    for key in ("000", "001", "002"):
+        result = dg.materialize(assets, selection="parsed_reports", partition_key=key, resources=resources,
+                                instance=instance)
+        assert result.success
+        files_per_partition.append(result.asset_materializations_for_node("parsed_reports")[0].metadata["files"].value)
+    assert sum(files_per_partition) == 5
+    result = dg.materialize(assets, selection=dg.AssetSelection.all() - dg.AssetSelection.keys("parsed_reports"),
+                            resources=resources, instance=instance)
+    assert result.success
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert compare(seeds_golden, con) == []
+    assert (warehouse.parent / "disclosure.parquet" / "fact_application" / "report_year=2024").is_dir()

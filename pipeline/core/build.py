@@ -16,19 +16,36 @@ from pipeline.core import checks, normalize
 from pipeline.core.cache import ParseCache, keep_only
 from pipeline.core.files import DEFAULT_MAX_BYTES, RawFileRef, discover, fingerprint, parse_units
 from pipeline.core.records import ParsedFile
-from pipeline.core.warehouse import publish
+from pipeline.core.warehouse import export_parquet, publish
 from schemas.tables import TABLE_MODELS
 
 
 @dataclass
 class ParseRun:
-    """What a parse step did: contract frames (no identity checks yet) and how it got them."""
+    """What a parse step did: the files found, the unit frames of their contents, and how it got them."""
 
-    frames: dict[str, pl.DataFrame]
+    files_frame: pl.DataFrame  # source_path, file_sha256, source_format, bytes
+    units: dict[str, pl.DataFrame]
     files: int
     parsed_now: int  # distinct contents parsed in this run
     from_cache: int  # distinct contents taken from the cache
     seconds: Counter = field(default_factory=Counter)  # stage → seconds (parse stages: CPU seconds over workers)
+
+    @property
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """The contract frames (no identity checks yet)."""
+        return normalize.assemble(self.files_frame, self.units)
+
+    def to_parts(self) -> dict[str, pl.DataFrame]:
+        """Files and units in one dict (what the Dagster parse asset hands on; see `merge_parts`)."""
+        return {"files": self.files_frame, **self.units}
+
+
+def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    """Contract frames from the outputs of one or many parse steps (Dagster partitions)."""
+    files = pl.concat([p["files"] for p in parts]) if parts else pl.DataFrame()
+    return normalize.assemble(files, normalize.concat_units([{t: p[t] for t in normalize.UNIT_TABLES}
+                                                             for p in parts]))
 
 
 def cache_dir_for(warehouse: Path) -> Path:
@@ -66,10 +83,7 @@ def parse_folder(raw_dir: Path, cache_dir: Path | None = None, workers: int | No
     if cache:
         cache.save(units)
     seconds["cache_save"] = time.perf_counter() - t
-    t = time.perf_counter()
-    frames = normalize.assemble(files, units)
-    seconds["assemble"] = time.perf_counter() - t
-    return ParseRun(frames, len(refs), len(todo), cached["parse_result"].height, seconds)
+    return ParseRun(files, units, len(refs), len(todo), cached["parse_result"].height, seconds)
 
 
 def table_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
@@ -91,7 +105,17 @@ def validate(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {name: TABLE_MODELS[name].validate(frame, lazy=True) for name, frame in frames.items()}
 
 
+def parquet_dir_for(warehouse: Path) -> Path:
+    """The Parquet export (partitioned by report_year) lives beside the warehouse file."""
+    return Path(warehouse).with_name(Path(warehouse).stem + ".parquet")
+
+
 def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
-                    max_bytes: int = DEFAULT_MAX_BYTES, use_cache: bool = True) -> dict[str, int]:
+                    max_bytes: int = DEFAULT_MAX_BYTES, use_cache: bool = True,
+                    parquet: bool = False) -> dict[str, int]:
     run = parse_folder(raw_dir, cache_dir_for(warehouse) if use_cache else None, workers, max_bytes)
-    return publish(validate(with_findings(run.frames)), warehouse)
+    frames = validate(with_findings(run.frames))
+    counts = publish(frames, warehouse)
+    if parquet:
+        export_parquet(warehouse, parquet_dir_for(warehouse), list(frames))
+    return counts

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -79,3 +80,36 @@ def publish(tables: Mapping[str, pl.DataFrame], path: Path, sql_after: list[str]
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
             raise
     return counts
+
+
+def export_parquet(warehouse: Path, out_dir: Path, tables: list[str]) -> dict[str, int]:
+    """Every table as Parquet partitioned by report_year (`<out_dir>/<table>/report_year=2023/…`),
+    for engines that outgrow one DuckDB file. Written beside, then swapped in by rename."""
+    out_dir = Path(out_dir)
+    tmp = out_dir.with_name(f".{out_dir.name}.writing-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    files = {}
+    try:
+        for table in tables:
+            columns = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+            if "report_year" in columns:
+                query = f'SELECT * FROM "{table}"'
+            elif "report_id" in columns:
+                query = (f'SELECT t.*, r.report_year FROM "{table}" t '
+                         "LEFT JOIN dim_report r USING (report_id)")
+            else:
+                continue
+            target = (tmp / table).as_posix().replace("'", "''")
+            con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet, PARTITION_BY (report_year), "
+                        "COMPRESSION zstd)")
+            files[table] = sum(1 for _ in (tmp / table).rglob("*.parquet"))
+    finally:
+        con.close()
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    if out_dir.exists():
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return files
