@@ -1,8 +1,10 @@
-"""Asset checks: each named data-quality check of the codebook, shown on the table it concerns.
+"""Asset checks, evaluated in the step that builds the tables (no extra steps per check).
 
-The findings themselves are rows of `dq_finding`; a check passes when it found nothing. They
-warn rather than block: a report's own arithmetic errors are data to publish, not a reason to
-withhold the warehouse.
+- One check per data-quality check of the codebook, on the table it concerns. The findings are rows
+  of `dq_finding`; a check passes when it found nothing. They warn rather than block: a report's own
+  arithmetic errors are data to publish, not a reason to withhold the warehouse.
+- Two structural checks that block publication when they fail: every raw file has its `raw_file`
+  row, and every parsed report has the full application grid of its format.
 """
 
 import dagster as dg
@@ -10,20 +12,46 @@ import polars as pl
 
 from pipeline.core import codebook as cb
 
+CHECK_EVERY_FILE_ACCOUNTED = "every_file_accounted"
+CHECK_FULL_APPLICATION_GRID = "full_application_grid"
 
-def _check_for(check: cb.CheckDef) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=check.table, name=check.name, description=check.description, blocking=False,
-                    additional_ins={"dq_finding": dg.AssetIn("dq_finding")})
-    def _check(dq_finding: pl.DataFrame) -> dg.AssetCheckResult:
-        hits = dq_finding.filter(pl.col("check_name") == check.name)
+STRUCTURAL_CHECKS = (
+    (CHECK_EVERY_FILE_ACCOUNTED, "raw_file",
+     "Every file found under the raw folder has exactly one raw_file row (nothing silently skipped). Blocks "
+     "publication when it fails."),
+    (CHECK_FULL_APPLICATION_GRID, "fact_application",
+     "Every parsed report has every row × applicant cell of its format's §三 grid (NULL where the source is "
+     "blank). Blocks publication when it fails."),
+)
+
+CHECK_SPECS = [
+    *(dg.AssetCheckSpec(c.name, asset=c.table, description=c.description, blocking=False) for c in cb.CHECKS),
+    *(dg.AssetCheckSpec(name, asset=table, description=text, blocking=True) for name, table, text in STRUCTURAL_CHECKS),
+]
+
+
+def finding_check_results(findings: pl.DataFrame) -> list[dg.AssetCheckResult]:
+    by_check = {name: findings.filter(pl.col("check_name") == name) for name in cb.CHECK_NAMES}
+    results = []
+    for check in cb.CHECKS:
+        hits = by_check[check.name]
         sample = "\n".join(f"- `{r}`: {d}" for r, d in hits.select("report_id", "detail").head(20).iter_rows())
-        return dg.AssetCheckResult(
-            passed=hits.is_empty(),
+        results.append(dg.AssetCheckResult(
+            asset_key=check.table, check_name=check.name, passed=hits.is_empty(),
             severity=dg.AssetCheckSeverity.WARN,
             metadata={"findings": hits.height, "reports": hits["report_id"].n_unique(),
-                      "sample": dg.MetadataValue.md(sample or "none")},
-        )
-    return _check
+                      "sample": dg.MetadataValue.md(sample or "none")}))
+    return results
 
 
-DQ_CHECKS = [_check_for(c) for c in cb.CHECKS]
+def structural_check_results(files_found: int, frames: dict[str, pl.DataFrame]) -> list[dg.AssetCheckResult]:
+    raw_file, reports, app = frames["raw_file"], frames["dim_report"], frames["fact_application"]
+    expected = sum(len(cb.application_row_codes(f)) * len(cb.APPLICANT_CODES) * n
+                   for f, n in reports.group_by("format_version").len().iter_rows())
+    return [
+        dg.AssetCheckResult(asset_key="raw_file", check_name=CHECK_EVERY_FILE_ACCOUNTED,
+                            passed=raw_file.height == files_found and raw_file["source_path"].n_unique() == files_found,
+                            metadata={"files_found": files_found, "raw_file_rows": raw_file.height}),
+        dg.AssetCheckResult(asset_key="fact_application", check_name=CHECK_FULL_APPLICATION_GRID,
+                            passed=app.height == expected, metadata={"cells": app.height, "expected": expected}),
+    ]

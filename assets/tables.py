@@ -6,6 +6,7 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
+from assets.checks import CHECK_SPECS, finding_check_results, structural_check_results
 from assets.resources import Warehouse
 from pipeline.core import checks, normalize
 from pipeline.core.build import merge_parts, parquet_dir_for
@@ -53,44 +54,35 @@ def table_metadata(table: str, frame: pl.DataFrame) -> dict:
 
 @dg.multi_asset(
     group_name=GROUP,
-    outs={**{t: dg.AssetOut(description=TABLE_MODELS[t].__doc__, kinds={"polars", "pandera"}, owners=OWNERS,
-                            is_required=True)
-             for t in REPORT_TABLES},
-          "parser_findings": dg.AssetOut(description="Findings the parser made while reading (incomplete tables, "
-                                                     "missing sections, prose contradicting §三); dq_finding adds "
-                                                     "the identity checks.", kinds={"polars"}, owners=OWNERS)},
+    outs={t: dg.AssetOut(description=TABLE_MODELS[t].__doc__, kinds={"polars", "pandera"}, owners=OWNERS,
+                         is_required=True)
+          for t in REPORT_TABLES + ("dq_finding",)},
     ins={"parsed_reports": dg.AssetIn()},
+    check_specs=CHECK_SPECS,
 )
 def report_tables(context: dg.AssetExecutionContext, parsed_reports: dict):
+    """Assemble the contract tables from the parse output(s), validate each with its pandera model,
+    run the data-quality checks into dq_finding, and report every asset check."""
     started = time.perf_counter()
     # one parse output, or {partition key: output} when the parse step runs as partitions
     parts = [parsed_reports] if "files" in parsed_reports else list(parsed_reports.values())
     frames = merge_parts(parts)
+    files_found = sum(p["files"].height for p in parts)
     context.log.info(f"assembled {frames['dim_report'].height:,} reports from {len(parts)} parse output(s) "
                      f"in {time.perf_counter() - started:.1f} s")
-    for table in REPORT_TABLES:
-        t = time.perf_counter()
-        frame = validated(table, frames[table])
-        yield dg.Output(frame, output_name=table, metadata={**table_metadata(table, frame),
-                                                             "validate_seconds": round(time.perf_counter() - t, 3)})
-    yield dg.Output(frames["dq_finding"], output_name="parser_findings",
-                    metadata={"dagster/row_count": frames["dq_finding"].height,
-                              "seconds": round(time.perf_counter() - started, 3)})
-
-
-@dg.asset(
-    group_name=GROUP, kinds={"polars", "pandera"}, owners=OWNERS, description=TABLE_MODELS["dq_finding"].__doc__,
-    ins={t: dg.AssetIn() for t in ("parser_findings", "dim_report", "fact_application", "fact_review_litigation",
-                                   "fact_disclosure_channel")},
-)
-def dq_finding(parser_findings: pl.DataFrame, dim_report: pl.DataFrame, fact_application: pl.DataFrame,
-               fact_review_litigation: pl.DataFrame, fact_disclosure_channel: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    started = time.perf_counter()
-    frames = {"dq_finding": parser_findings, "dim_report": dim_report, "fact_application": fact_application,
-              "fact_review_litigation": fact_review_litigation, "fact_disclosure_channel": fact_disclosure_channel}
-    frame = validated("dq_finding", checks.all_findings(frames))
-    return dg.Output(frame, metadata={**table_metadata("dq_finding", frame),
-                                      "seconds": round(time.perf_counter() - started, 3)})
+    t = time.perf_counter()
+    frames = {table: validated(table, frames[table]) if table != "dq_finding" else frames[table] for table in frames}
+    validate_seconds = time.perf_counter() - t
+    t = time.perf_counter()
+    frames["dq_finding"] = validated("dq_finding", checks.all_findings(frames))
+    check_seconds = time.perf_counter() - t
+    timing = {"seconds": round(time.perf_counter() - started, 3), "validate_seconds": round(validate_seconds, 3),
+              "checks_seconds": round(check_seconds, 3)}
+    for table in REPORT_TABLES + ("dq_finding",):
+        yield dg.Output(frames[table], output_name=table, metadata={
+            **table_metadata(table, frames[table]), **(timing if table == "dq_finding" else {})})
+    yield from structural_check_results(files_found, frames)
+    yield from finding_check_results(frames["dq_finding"])
 
 
 ALL_TABLES = REPORT_TABLES + ("dq_finding",)

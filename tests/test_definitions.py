@@ -13,12 +13,11 @@ TABLES = {"raw_file", "dim_report", "fact_application", "fact_proactive_disclosu
 def test_asset_graph_from_raw_files_to_every_contract_table():
     graph = definitions.defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == TABLES | {"parsed_reports", "parser_findings", "disclosure_warehouse", "warehouse_parquet"}
+    assert keys == TABLES | {"parsed_reports", "disclosure_warehouse", "warehouse_parquet"}
     warehouse_deps = {k.to_user_string() for k in graph.get(dg.AssetKey("disclosure_warehouse")).parent_keys}
     assert warehouse_deps == TABLES
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("fact_application")).parent_keys} == {"parsed_reports"}
-    assert {k.to_user_string() for k in graph.get(dg.AssetKey("dq_finding")).parent_keys} == {
-        "parser_findings", "dim_report", "fact_application", "fact_review_litigation", "fact_disclosure_channel"}
+    assert {k.to_user_string() for k in graph.get(dg.AssetKey("dq_finding")).parent_keys} == {"parsed_reports"}
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("warehouse_parquet")).parent_keys} == {
         "disclosure_warehouse"}
     for key in graph.get_all_asset_keys():
@@ -29,7 +28,10 @@ def test_asset_graph_from_raw_files_to_every_contract_table():
 def test_every_codebook_check_is_an_asset_check_on_its_table():
     graph = definitions.defs.resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
-    assert checks == {(c.table, c.name) for c in cb.CHECKS}
+    assert checks == {(c.table, c.name) for c in cb.CHECKS} | {("raw_file", "every_file_accounted"),
+                                                                ("fact_application", "full_application_grid")}
+    blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
+    assert blocking == {"every_file_accounted", "full_application_grid"}
 
 
 def test_nightly_schedule_is_on_by_default():

@@ -46,9 +46,10 @@ def test_run_succeeds_and_every_check_is_evaluated(seeds_build):
     assert {e.check_name for e in evaluations} == {
         "application_balance", "application_row_total", "application_outcome_total", "review_litigation_total",
         "incomplete_table", "missing_section", "channel_sum_mismatch", "text_table_mismatch",
-        "carryover_mismatch", "duplicate_report"}
+        "carryover_mismatch", "duplicate_report", "every_file_accounted", "full_application_grid"}
     by_name = {e.check_name: e.passed for e in evaluations}
     assert by_name["incomplete_table"] is False and by_name["application_balance"] is True
+    assert by_name["every_file_accounted"] is True and by_name["full_application_grid"] is True
 
 
 def test_seed_warehouse_matches_the_golden_file(seeds_build, seeds_golden):
@@ -108,7 +109,7 @@ def test_parse_step_as_partitions_builds_the_same_warehouse(tmp_path, seeds_gold
     warehouse = tmp_path / "wh" / "disclosure.duckdb"
     resources = {"raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))}
     instance = dg.DagsterInstance.ephemeral()
-    assets = [reports.make_parsed_reports(3), tables.report_tables, tables.dq_finding, tables.disclosure_warehouse,
+    assets = [reports.make_parsed_reports(3), tables.report_tables, tables.disclosure_warehouse,
               tables.warehouse_parquet]
     files_per_partition = []
     for key in ("000", "001", "002"):

@@ -109,8 +109,9 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
 
     def flush_paragraphs() -> None:
         nonlocal paragraph_lines
-        blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
-        paragraph_lines = []
+        if paragraph_lines:
+            blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
+            paragraph_lines = []
 
     wrap_width = _wrap_width(lines)
     for number, raw in enumerate(lines, start=1):
