@@ -9,8 +9,9 @@ import polars as pl
 from assets.checks import CHECK_SPECS, finding_check_results, structural_check_results
 from assets.resources import Warehouse
 from pipeline.core import checks, normalize
-from pipeline.core.build import merge_parts, parquet_dir_for
-from pipeline.core.warehouse import export_parquet, publish
+from pipeline.core.build import merge_parts, parquet_dir_for, publish_warehouse
+from pipeline.core.quality_report import write_quality_report
+from pipeline.core.warehouse import export_parquet
 from schemas.tables import TABLE_MODELS
 
 GROUP = "warehouse"
@@ -97,11 +98,13 @@ ALL_TABLES = REPORT_TABLES + ("dq_finding",)
 )
 def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse, **tables: pl.DataFrame):
     started = time.perf_counter()
-    counts = publish({t: tables[t] for t in ALL_TABLES}, warehouse.file)
+    counts = publish_warehouse({t: tables[t] for t in ALL_TABLES}, warehouse.file)
+    report = write_quality_report(warehouse.file)
     summary = normalize.summary_markdown(tables["raw_file"], tables["dq_finding"])
     context.log.info(f"published {warehouse.file} in {time.perf_counter() - started:.1f} s\n{summary}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(warehouse.file.resolve())),
+        "quality_report": dg.MetadataValue.path(str(report.resolve())),
         "summary": dg.MetadataValue.md(summary),
         **{f"rows_{t}": n for t, n in counts.items()},
         "seconds": round(time.perf_counter() - started, 3),

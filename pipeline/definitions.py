@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets import reports, tables
+from assets import reports, sensors, tables
 from assets.resources import RawFolder, Warehouse
 from pipeline import settings
 
@@ -40,6 +40,7 @@ def build_definitions(parse_partitions: int = 0, executor: str = "in_process") -
     return dg.Definitions(
         assets=[parse, tables.report_tables, tables.disclosure_warehouse, tables.warehouse_parquet],
         jobs=jobs,
+        sensors=[sensors.make_new_files_sensor(jobs[0])],
         schedules=[dg.ScheduleDefinition(name=nightly_build.name, job=jobs[0], cron_schedule=nightly_build.cron_schedule,
                                          execution_timezone=nightly_build.execution_timezone,
                                          default_status=dg.DefaultScheduleStatus.RUNNING,

@@ -61,3 +61,19 @@ def test_parse_partitions_and_executor_are_configuration(monkeypatch):
     assert parse.partitions_def.get_partition_keys() == ["000", "001", "002", "003"]
     assert partitioned.resolve_job_def("build_warehouse").executor_def.name == "multiprocess"
     assert definitions.defs.resolve_job_def("build_warehouse").executor_def.name == "in_process"
+
+
+def test_new_files_sensor_is_off_by_default_and_fires_only_on_change(tmp_path):
+    from assets.resources import RawFolder
+
+    sensor = definitions.defs.resolve_sensor_def("new_raw_files")
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    resources = {"raw_folder": RawFolder(path=str(tmp_path))}
+    first = sensor.evaluate_tick(dg.build_sensor_context(resources=resources))
+    assert len(first.run_requests) == 1 and first.run_requests[0].tags["files"] == "1"
+    same = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor, resources=resources))
+    assert not same.run_requests and "no change" in same.skip_message
+    (tmp_path / "b.txt").write_text("y", encoding="utf-8")
+    added = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor, resources=resources))
+    assert len(added.run_requests) == 1 and added.run_requests[0].tags["files"] == "2"

@@ -12,9 +12,10 @@ from typing import Callable
 
 import polars as pl
 
-from pipeline.core import checks, normalize
+from pipeline.core import catalog, checks, normalize
 from pipeline.core.cache import ParseCache, keep_only
 from pipeline.core.files import DEFAULT_MAX_BYTES, RawFileRef, discover, fingerprint, parse_units
+from pipeline.core.quality_report import write_quality_report
 from pipeline.core.records import ParsedFile
 from pipeline.core.warehouse import export_parquet, publish
 from schemas.tables import TABLE_MODELS
@@ -105,6 +106,11 @@ def validate(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {name: TABLE_MODELS[name].validate(frame, lazy=True) for name, frame in frames.items()}
 
 
+def publish_warehouse(frames: dict[str, pl.DataFrame], warehouse: Path) -> dict[str, int]:
+    """The contract tables plus the label dimensions and the analyst views, published atomically."""
+    return publish({**frames, **catalog.dimension_frames()}, warehouse, sql_after=catalog.view_statements())
+
+
 def parquet_dir_for(warehouse: Path) -> Path:
     """The Parquet export (partitioned by report_year) lives beside the warehouse file."""
     return Path(warehouse).with_name(Path(warehouse).stem + ".parquet")
@@ -115,7 +121,8 @@ def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
                     parquet: bool = False) -> dict[str, int]:
     run = parse_folder(raw_dir, cache_dir_for(warehouse) if use_cache else None, workers, max_bytes)
     frames = validate(with_findings(run.frames))
-    counts = publish(frames, warehouse)
+    counts = publish_warehouse(frames, warehouse)
+    write_quality_report(warehouse)
     if parquet:
         export_parquet(warehouse, parquet_dir_for(warehouse), list(frames))
     return counts

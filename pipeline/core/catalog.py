@@ -1,0 +1,169 @@
+"""What analysts query besides the contract tables: label dimensions generated from the codebook
+and documented views. Both are (re)created inside every new warehouse file before it is published.
+
+Every view column is documented here (and written into DuckDB as a COMMENT), so
+`SELECT * FROM duckdb_columns() WHERE table_name = 'v_report'` explains itself.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from pipeline.core import codebook as cb
+
+
+def _codes(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows)
+
+
+def dimension_frames() -> dict[str, pl.DataFrame]:
+    """Label tables, one per code list of the codebook, each with `label_zh` and a sort order."""
+    groups = {g.code: g for g in cb.APPLICATION_GROUPS}
+    app_rows = []
+    for order, r in enumerate(cb.APPLICATION_ROWS, start=1):
+        parent = r.parent or ("3" if r.code.startswith("3.") and r.code.count(".") == 1 else None)
+        app_rows.append({"row_code": r.code, "label_zh": r.label_zh, "parent_code": parent,
+                         "parent_label_zh": groups[parent].label_zh if parent in groups else None,
+                         "level": r.level, "sort_order": order, "formats": ",".join(r.formats)})
+    return {
+        "dim_application_row": _codes(app_rows),
+        "dim_applicant": _codes([{"applicant": a.code, "label_zh": a.label_zh,
+                                  "group_zh": ("自然人" if a.code == "natural_person" else
+                                               "总计" if a.code == "total" else cb.APPLICANT_GROUP_LEGAL_PERSON),
+                                  "sort_order": i} for i, a in enumerate(cb.APPLICANTS, start=1)]),
+        "dim_channel": _codes([{"channel": c.code, "label_zh": c.label_zh, "sort_order": i}
+                               for i, c in enumerate(cb.CHANNELS, start=1)]),
+        "dim_proactive_item": _codes([{"item": c.code, "label_zh": c.label_zh, "formats": ",".join(c.formats),
+                                       "sort_order": i} for i, c in enumerate(cb.PROACTIVE_ITEMS, start=1)]),
+        "dim_proactive_measure": _codes([{"measure": c.code, "label_zh": c.label_zh, "formats": ",".join(c.formats),
+                                          "sort_order": i} for i, c in enumerate(cb.PROACTIVE_MEASURES, start=1)]),
+        "dim_proceeding": _codes([{"proceeding": c.code, "label_zh": c.label_zh, "sort_order": i}
+                                  for i, c in enumerate(cb.PROCEEDINGS, start=1)]),
+        "dim_outcome": _codes([{"outcome": c.code, "label_zh": c.label_zh, "sort_order": i}
+                               for i, c in enumerate(cb.OUTCOMES, start=1)]),
+        "dim_proposal_type": _codes([{"proposal_type": c.code, "label_zh": c.label_zh, "sort_order": i}
+                                     for i, c in enumerate(cb.PROPOSAL_TYPES, start=1)]),
+        "dim_check": _codes([{"check_name": c.name, "severity": c.severity, "about_table": c.table,
+                              "description": c.description, "sort_order": i}
+                             for i, c in enumerate(cb.CHECKS, start=1)]),
+    }
+
+
+def _sum_or_null(rows: str, applicants: str = "'total'") -> str:
+    """The sum of a set of §三 cells, NULL when any of them is NULL (a blank is not a 0)."""
+    where = f"row_code IN ({rows}) AND applicant IN ({applicants})"
+    return (f"CAST(CASE WHEN count(*) FILTER ({where} AND count IS NULL) > 0 THEN NULL "
+            f"ELSE sum(count) FILTER ({where}) END AS INTEGER)")
+
+
+def _codes_sql(codes) -> str:
+    return ", ".join(f"'{c}'" for c in codes)
+
+
+_ORGS = _codes_sql(a.code for a in cb.APPLICANTS if a.code not in ("natural_person", "total"))
+_OUTCOME_GROUPS = {  # summary column → the §三 rows it adds up (both formats)
+    "withheld": [r.code for r in cb.APPLICATION_ROWS if r.parent == "3.3"],
+    "unable": [r.code for r in cb.APPLICATION_ROWS if r.parent == "3.4"],
+    "not_processed": [r.code for r in cb.APPLICATION_ROWS if r.parent == "3.5"],
+    "other": ["3.6"] + [r.code for r in cb.APPLICATION_ROWS if r.parent == "3.6"],
+}
+
+# view → (SQL, {column: documentation})
+VIEWS: dict[str, tuple[str, dict[str, str]]] = {
+    "v_report": ("""
+SELECT r.report_id, r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county, r.format_version,
+       r.published_on, f.status, f.error, r.source_path,
+       (SELECT count(*) FROM dq_finding q WHERE q.report_id = r.report_id AND q.severity = 'error') AS error_findings,
+       (SELECT count(*) FROM dq_finding q WHERE q.report_id = r.report_id AND q.severity = 'warning') AS warning_findings,
+       r.processing_fee_yuan, r.contact_phone, r.contact_email
+FROM dim_report r JOIN raw_file f ON f.source_path = r.source_path""", {
+        "report_id": "report key (first 16 hex of the file's sha256)",
+        "agency_name": "agency as written in the title",
+        "report_year": "year the report covers",
+        "admin_level": "province / city / county / township / department",
+        "province": "province (gazetteer)", "city": "city (gazetteer)", "county": "county (gazetteer)",
+        "format_version": "2021 (国办公开办函〔2021〕30号) or 2019 (〔2019〕60号)",
+        "published_on": "date printed at the end of the report",
+        "status": "parsed or partial (from raw_file)",
+        "error": "why partial (NULL when parsed)",
+        "source_path": "raw file, relative to the raw folder",
+        "error_findings": "number of error-severity dq_finding rows",
+        "warning_findings": "number of warning-severity dq_finding rows",
+        "processing_fee_yuan": "information processing fees charged (元); NULL when not stated",
+        "contact_phone": "phone printed in the report", "contact_email": "email printed in the report",
+    }),
+    "v_application_summary": (f"""
+SELECT r.report_id, r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county,
+       {_sum_or_null("'1'")} AS received,
+       {_sum_or_null("'2'")} AS carried_over,
+       {_sum_or_null("'3.1'")} AS granted,
+       {_sum_or_null("'3.2'")} AS partly_granted,
+       {_sum_or_null(_codes_sql(_OUTCOME_GROUPS["withheld"]))} AS withheld,
+       {_sum_or_null(_codes_sql(_OUTCOME_GROUPS["unable"]))} AS unable,
+       {_sum_or_null(_codes_sql(_OUTCOME_GROUPS["not_processed"]))} AS not_processed,
+       {_sum_or_null(_codes_sql(_OUTCOME_GROUPS["other"]))} AS other,
+       {_sum_or_null("'3.7'")} AS total_handled,
+       {_sum_or_null("'4'")} AS carried_forward,
+       {_sum_or_null("'1'", "'natural_person'")} AS received_natural_person,
+       {_sum_or_null("'1'", _ORGS)} AS received_legal_person,
+       {_sum_or_null("'3.7'", "'natural_person'")} AS handled_natural_person,
+       {_sum_or_null("'3.7'", _ORGS)} AS handled_legal_person
+FROM dim_report r JOIN fact_application a USING (report_id)
+GROUP BY ALL""", {
+        "report_id": "report key", "agency_name": "agency", "report_year": "year",
+        "admin_level": "administrative level", "province": "province", "city": "city", "county": "county",
+        "received": "row 1 总计: new applications received this year",
+        "carried_over": "row 2 总计: applications carried over from last year",
+        "granted": "row 3.1 总计: 予以公开",
+        "partly_granted": "row 3.2 总计: 部分公开",
+        "withheld": "rows 3.3.1–3.3.8 总计: 不予公开",
+        "unable": "rows 3.4.1–3.4.3 总计: 无法提供",
+        "not_processed": "rows 3.5.1–3.5.5 总计: 不予处理",
+        "other": "rows 3.6.1–3.6.3 总计 (2019 format: row 3.6): 其他处理",
+        "total_handled": "row 3.7 总计: all applications handled",
+        "carried_forward": "row 4 总计: carried forward to next year",
+        "received_natural_person": "row 1, 自然人",
+        "received_legal_person": "row 1, the five 法人或其他组织 columns added up",
+        "handled_natural_person": "row 3.7, 自然人",
+        "handled_legal_person": "row 3.7, the five 法人或其他组织 columns added up",
+    }),
+    "v_channel_mix": ("""
+SELECT r.report_id, r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county,
+       c.channel, d.label_zh AS channel_label_zh, c.items, c.is_lower_bound, c.unit, c.account_name,
+       CASE WHEN c.channel = 'all' THEN NULL
+            ELSE round(c.items / nullif(sum(c.items) FILTER (WHERE c.channel <> 'all')
+                                        OVER (PARTITION BY c.report_id), 0), 4) END AS share_of_stated,
+       c.evidence
+FROM fact_disclosure_channel c JOIN dim_report r USING (report_id) JOIN dim_channel d USING (channel)""", {
+        "report_id": "report key", "agency_name": "agency", "report_year": "year",
+        "admin_level": "administrative level", "province": "province", "city": "city", "county": "county",
+        "channel": "channel code (see dim_channel)", "channel_label_zh": "channel label",
+        "items": "items (or events) disclosed through the channel, as stated",
+        "is_lower_bound": "TRUE when stated as 'N余条' / 'N多份'",
+        "unit": "unit as written (条 篇 次 场 份 …)", "account_name": "quoted account or venue name",
+        "share_of_stated": "items / sum of the report's per-channel counts (the 'all' row excluded)",
+        "evidence": "the clause the count came from",
+    }),
+    "v_quality": ("""
+SELECT r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county,
+       q.check_name, k.description AS check_description, q.severity, q.detail, r.source_path, q.report_id
+FROM dq_finding q JOIN dim_report r USING (report_id) LEFT JOIN dim_check k USING (check_name)""", {
+        "agency_name": "agency", "report_year": "year", "admin_level": "administrative level",
+        "province": "province", "city": "city", "county": "county",
+        "check_name": "check (see dim_check)", "check_description": "what the check tests",
+        "severity": "error or warning", "detail": "the finding, with the numbers involved",
+        "source_path": "raw file to open", "report_id": "report key",
+    }),
+}
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def view_statements() -> list[str]:
+    """CREATE VIEW and COMMENT statements, run in each new warehouse file before it is published."""
+    out = []
+    for name, (sql, columns) in VIEWS.items():
+        out.append(f"CREATE VIEW {name} AS {sql.strip()}")
+        out += [f"COMMENT ON COLUMN {name}.{col} IS {_quote(doc)}" for col, doc in columns.items()]
+    return out
