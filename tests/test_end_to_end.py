@@ -124,3 +124,24 @@ def test_parse_step_as_partitions_builds_the_same_warehouse(tmp_path, seeds_gold
     con = duckdb.connect(str(warehouse), read_only=True)
     assert compare(seeds_golden, con) == []
     assert (warehouse.parent / "disclosure.parquet" / "fact_application" / "report_year=2024").is_dir()
+
+
+def test_quality_report_is_written_beside_the_warehouse(seeds_build):
+    _, warehouse = seeds_build
+    page = (warehouse.parent / "disclosure.quality.html").read_text(encoding="utf-8")
+    assert "<h3>山东省 威海市 文登区 威海市文登区泽库镇人民政府</h3>" in page
+    assert "stated total 532 ≠ sum of 3 channel counts 533" in page and "001_f5b8ed62166f75c7.txt" in page
+    assert "§三 rows missing from the source: 3.3.8" in page and "003_900cea2f89254ff6.txt" in page
+    assert "<h2>Findings by check</h2>" in page and "<h2>Findings by region</h2>" in page
+    assert '<span>山东省 济宁市</span><div style="width:400px"></div>1' in page  # one finding, the longest bar
+    assert "<td>empty.txt</td><td>empty file</td>" in page  # files that could not be read, with the reason
+    assert "<script" not in page
+
+
+def test_run_ends_with_a_markdown_summary(seeds_build):
+    result, _ = seeds_build
+    meta = result.asset_materializations_for_node("disclosure_warehouse")[0].metadata
+    summary = meta["summary"].value
+    assert "| parsed | 5 |" in summary and "| partial | 1 |" in summary and "| rejected | 4 |" in summary
+    assert "| incomplete_table | error | 1 |" in summary
+    assert meta["quality_report"].value.endswith("disclosure.quality.html")
