@@ -9,7 +9,8 @@ import polars as pl
 from assets.checks import CHECK_SPECS, finding_check_results, structural_check_results
 from assets.resources import Warehouse
 from pipeline.core import checks, normalize
-from pipeline.core.build import merge_parts, parquet_dir_for, publish_warehouse
+from pipeline.core.build import checked_tables, parquet_dir_for, publish_warehouse
+from pipeline.core.warehouse import SegmentedTable
 from pipeline.core.quality_report import write_quality_report
 from pipeline.core.warehouse import export_parquet
 from schemas.tables import TABLE_MODELS
@@ -28,8 +29,11 @@ def column_schema(table: str) -> dg.TableSchema:
         for name, col in model.columns.items()])
 
 
-def validated(table: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame checked against its pandera model; a failure fails the asset with the cases."""
+def validated(table: str, frame):
+    """The frame checked against its pandera model; a failure fails the asset with the cases.
+    Grid tables in Parquet segments were checked batch by batch by the parse workers."""
+    if isinstance(frame, SegmentedTable):
+        return frame
     try:
         return TABLE_MODELS[table].validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -48,9 +52,16 @@ def _markdown(df: pl.DataFrame) -> str:
     return "\n".join(rows)
 
 
-def table_metadata(table: str, frame: pl.DataFrame) -> dict:
-    return {"dagster/row_count": frame.height, "dagster/column_schema": column_schema(table),
-            "dagster/table_name": f"main.{table}", "preview": dg.MetadataValue.md(_markdown(frame.head(5)))}
+def table_metadata(table: str, frame) -> dict:
+    rows = frame.count() if isinstance(frame, SegmentedTable) else frame.height
+    preview = frame.owners.head(0) if isinstance(frame, SegmentedTable) else frame.head(5)
+    meta = {"dagster/row_count": rows, "dagster/column_schema": column_schema(table),
+            "dagster/table_name": f"main.{table}"}
+    if isinstance(frame, SegmentedTable):
+        meta["parquet_segments"] = len(frame.files)
+    else:
+        meta["preview"] = dg.MetadataValue.md(_markdown(preview))
+    return meta
 
 
 @dg.multi_asset(
@@ -67,16 +78,15 @@ def report_tables(context: dg.AssetExecutionContext, parsed_reports: dict):
     started = time.perf_counter()
     # one parse output, or {partition key: output} when the parse step runs as partitions
     parts = [parsed_reports] if "files" in parsed_reports else list(parsed_reports.values())
-    frames = merge_parts(parts)
+    t = time.perf_counter()
+    frames = checked_tables(parts)
+    check_seconds = time.perf_counter() - t
     files_found = sum(p["files"].height for p in parts)
     context.log.info(f"assembled {frames['dim_report'].height:,} reports from {len(parts)} parse output(s) "
                      f"in {time.perf_counter() - started:.1f} s")
     t = time.perf_counter()
-    frames = {table: validated(table, frames[table]) if table != "dq_finding" else frames[table] for table in frames}
+    frames = {table: validated(table, frame) for table, frame in frames.items()}
     validate_seconds = time.perf_counter() - t
-    t = time.perf_counter()
-    frames["dq_finding"] = validated("dq_finding", checks.all_findings(frames))
-    check_seconds = time.perf_counter() - t
     timing = {"seconds": round(time.perf_counter() - started, 3), "validate_seconds": round(validate_seconds, 3),
               "checks_seconds": round(check_seconds, 3)}
     for table in REPORT_TABLES + ("dq_finding",):

@@ -66,14 +66,17 @@ def corpus(n: int, seed: int, base: Path) -> Path:
 
 
 def _peak_rss(proc: subprocess.Popen, peak: list[int], stop: threading.Event) -> None:
+    """Peak memory of the process tree: the sum of proportional set sizes (PSS), so pages that
+    forked workers share with their parent are counted once, not once per process."""
     root = psutil.Process(proc.pid)
     while not stop.is_set():
         try:
-            total = root.memory_info().rss + sum(c.memory_info().rss for c in root.children(recursive=True))
+            procs = [root, *root.children(recursive=True)]
+            total = sum(p.memory_full_info().pss for p in procs)
             peak[0] = max(peak[0], total)
         except psutil.Error:
             pass
-        time.sleep(0.1)
+        time.sleep(0.2)
 
 
 def materialize(raw: Path, warehouse: Path, home: Path) -> tuple[float, int, dict]:

@@ -1,6 +1,6 @@
-"""The whole pure pipeline: raw folder → unit frames (cached) → contract frames → checks →
-pandera → DuckDB. Dagster assets call the same steps one by one; `build_warehouse` serves
-scripts, benchmarks and tests that need no orchestration.
+"""The whole pure pipeline: raw folder → parse units (cached; grid tables as Parquet segments) →
+contract tables → checks → pandera → DuckDB. Dagster assets call the same steps one by one;
+`build_warehouse` serves scripts, benchmarks and tests that need no orchestration.
 """
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Union
 
 import polars as pl
 
@@ -17,36 +17,54 @@ from pipeline.core.cache import ParseCache, keep_only
 from pipeline.core.files import DEFAULT_MAX_BYTES, RawFileRef, discover, fingerprint, parse_units
 from pipeline.core.quality_report import write_quality_report
 from pipeline.core.records import ParsedFile
-from pipeline.core.warehouse import export_parquet, publish
-from schemas.tables import TABLE_MODELS
+from pipeline.core.warehouse import SegmentedTable, export_parquet, publish
+from schemas.tables import TABLE_MODELS, polars_schema
+
+Table = Union[pl.DataFrame, SegmentedTable]
+CONTRACT_TABLES = tuple(TABLE_MODELS)
 
 
 @dataclass
 class ParseRun:
-    """What a parse step did: the files found, the unit frames of their contents, and how it got them."""
+    """What a parse step did: the files found, the small unit frames of their contents (the grid
+    tables are in the cache's segments), and how it got them."""
 
     files_frame: pl.DataFrame  # source_path, file_sha256, source_format, bytes
     units: dict[str, pl.DataFrame]
+    segment_dir: Path
     files: int
     parsed_now: int  # distinct contents parsed in this run
     from_cache: int  # distinct contents taken from the cache
     seconds: Counter = field(default_factory=Counter)  # stage → seconds (parse stages: CPU seconds over workers)
 
+    def to_parts(self) -> dict[str, pl.DataFrame]:
+        """Files, units and where the segments are: what the Dagster parse asset hands on."""
+        return {"files": self.files_frame, **self.units,
+                "segment_dir": pl.DataFrame({"path": [str(self.segment_dir.resolve())]})}
+
     @property
     def frames(self) -> dict[str, pl.DataFrame]:
-        """The contract frames (no identity checks yet)."""
-        return normalize.assemble(self.files_frame, self.units)
-
-    def to_parts(self) -> dict[str, pl.DataFrame]:
-        """Files and units in one dict (what the Dagster parse asset hands on; see `merge_parts`)."""
-        return {"files": self.files_frame, **self.units}
+        """Every contract table (no identity checks added) as polars frames: for small folders."""
+        return {t: f.read() if isinstance(f, SegmentedTable) else f for t, f in merge_parts([self.to_parts()]).items()}
 
 
-def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
-    """Contract frames from the outputs of one or many parse steps (Dagster partitions)."""
-    files = pl.concat([p["files"] for p in parts]) if parts else pl.DataFrame()
-    return normalize.assemble(files, normalize.concat_units([{t: p[t] for t in normalize.UNIT_TABLES}
-                                                             for p in parts]))
+def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
+    """Contract tables from the outputs of one or many parse steps (Dagster partitions): small
+    tables as frames, grid tables as segments; plus `carried` (§三 rows 2 and 4) for the checks."""
+    files = pl.concat([p["files"] for p in parts])
+    units = normalize.concat_units([{t: p[t] for t in normalize.SMALL_UNIT_TABLES} for p in parts],
+                                   normalize.SMALL_UNIT_TABLES)
+    tables: dict[str, Table] = dict(normalize.assemble(files, units))
+    owners = normalize.report_owners(tables["raw_file"])  # type: ignore[arg-type]
+    used = units["parse_result"].join(owners, on=["report_id", "source_format"], how="semi")["segment"]
+    for table in normalize.BIG_TABLES:
+        paths = []
+        for part in parts:
+            folder = Path(part["segment_dir"]["path"][0])
+            ids = set(part["parse_result"]["segment"].drop_nulls()) & set(used.drop_nulls())
+            paths += [str(folder / f"{s}.{table}.parquet") for s in sorted(ids)]
+        tables[table] = SegmentedTable(tuple(paths), tuple(polars_schema(TABLE_MODELS[table])), owners)
+    return tables
 
 
 def cache_dir_for(warehouse: Path) -> Path:
@@ -54,20 +72,20 @@ def cache_dir_for(warehouse: Path) -> Path:
     return Path(warehouse).with_name(Path(warehouse).stem + ".parse-cache")
 
 
-def parse_folder(raw_dir: Path, cache_dir: Path | None = None, workers: int | None = None,
+def parse_folder(raw_dir: Path, cache_dir: Path, workers: int | None = None,
                  max_bytes: int = DEFAULT_MAX_BYTES, progress: Callable[[int, int], None] | None = None,
                  refs: list[RawFileRef] | None = None) -> ParseRun:
-    """Parse what is new under raw_dir (everything, without a cache) and assemble the contract frames."""
+    """Parse what is new under raw_dir and keep the cache in step with the folder."""
     seconds: Counter = Counter()
     t = time.perf_counter()
     refs = discover(raw_dir) if refs is None else refs
-    files = fingerprint(refs)
+    cache = ParseCache(cache_dir)
+    files = fingerprint(refs, cache.known_files())
     seconds["fingerprint"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    cache = ParseCache(cache_dir) if cache_dir else None
     keys = files.select(*normalize.UNIT_KEY).unique()
-    cached = keep_only(cache.load(), keys) if cache else normalize.empty_units()
+    cached = keep_only(cache.load(), keys)
     todo_keys = keys.join(cached["parse_result"], on=list(normalize.UNIT_KEY), how="anti")
     todo_paths = set(files.join(todo_keys, on=list(normalize.UNIT_KEY), how="semi")
                      .unique(list(normalize.UNIT_KEY), keep="first", maintain_order=True)["source_path"])
@@ -75,22 +93,35 @@ def parse_folder(raw_dir: Path, cache_dir: Path | None = None, workers: int | No
     seconds["cache_load"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    new, stage_cpu = parse_units(todo, workers=workers, max_bytes=max_bytes, progress=progress)
+    new, stage_cpu = parse_units(todo, cache.segments, workers=workers, max_bytes=max_bytes, progress=progress)
     seconds["parse_wall"] = time.perf_counter() - t
     seconds.update({f"{k}_cpu": v for k, v in stage_cpu.items()})
 
     t = time.perf_counter()
-    units = normalize.concat_units([cached, new])
-    if cache:
-        cache.save(units)
+    units = normalize.concat_units([cached, new], normalize.SMALL_UNIT_TABLES)
+    cache.save(units, files)
     seconds["cache_save"] = time.perf_counter() - t
-    return ParseRun(files, units, len(refs), len(todo), cached["parse_result"].height, seconds)
+    return ParseRun(files.drop("mtime_ns"), units, cache.segments, len(refs), len(todo),
+                    cached["parse_result"].height, seconds)
+
+
+def checked_tables(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
+    """The contract tables with dq_finding complete: per-report checks were run by the workers
+    (they are in the parser's findings); the cross-report checks run here on small frames."""
+    tables = merge_parts(parts)
+    carried = tables.pop("carried")
+    reports = tables["dim_report"]
+    tables["dq_finding"] = checks.ordered(pl.concat([tables["dq_finding"],  # type: ignore[list-item]
+                                                     checks.cross_report_findings(carried, reports)]))  # type: ignore[arg-type]
+    return tables
 
 
 def table_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
     """Contract frames (no identity checks yet) from already parsed files (tests, small folders)."""
     units = normalize.unit_frames(list({(p.file_sha256, p.source_format): p for p in reversed(parsed)}.values()))
-    return normalize.assemble(normalize.files_frame(parsed), units)
+    frames = normalize.assemble(normalize.files_frame(parsed), units)
+    frames.pop("carried")
+    return frames
 
 
 def build_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
@@ -101,14 +132,23 @@ def with_findings(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {**frames, "dq_finding": checks.all_findings(frames)}
 
 
-def validate(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Every frame through its pandera model (lazy: all failures at once). Raises SchemaErrors."""
-    return {name: TABLE_MODELS[name].validate(frame, lazy=True) for name, frame in frames.items()}
+def validate(frames: dict[str, Table]) -> dict[str, Table]:
+    """Every frame through its pandera model (lazy: all failures at once). Raises SchemaErrors.
+    Grid tables in segments were validated batch by batch where they were made."""
+    return {name: frame if isinstance(frame, SegmentedTable) else TABLE_MODELS[name].validate(frame, lazy=True)
+            for name, frame in frames.items()}
 
 
-def publish_warehouse(frames: dict[str, pl.DataFrame], warehouse: Path) -> dict[str, int]:
+def unique_keys() -> dict[str, list[str]]:
+    """The key of each grid table, checked inside DuckDB (the rows never meet in Python)."""
+    return {t: list(TABLE_MODELS[t].Config.unique) for t in normalize.BIG_TABLES}
+
+
+def publish_warehouse(tables: dict[str, Table], warehouse: Path) -> dict[str, int]:
     """The contract tables plus the label dimensions and the analyst views, published atomically."""
-    return publish({**frames, **catalog.dimension_frames()}, warehouse, sql_after=catalog.view_statements())
+    ordered = {t: tables[t] for t in CONTRACT_TABLES}
+    return publish({**ordered, **catalog.dimension_frames()}, warehouse, sql_after=catalog.view_statements(),
+                   unique=unique_keys())
 
 
 def parquet_dir_for(warehouse: Path) -> Path:
@@ -119,10 +159,14 @@ def parquet_dir_for(warehouse: Path) -> Path:
 def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
                     max_bytes: int = DEFAULT_MAX_BYTES, use_cache: bool = True,
                     parquet: bool = False) -> dict[str, int]:
-    run = parse_folder(raw_dir, cache_dir_for(warehouse) if use_cache else None, workers, max_bytes)
-    frames = validate(with_findings(run.frames))
-    counts = publish_warehouse(frames, warehouse)
+    cache_dir = cache_dir_for(warehouse)
+    if not use_cache:
+        import shutil
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    run = parse_folder(raw_dir, cache_dir, workers, max_bytes)
+    tables = validate(checked_tables([run.to_parts()]))
+    counts = publish_warehouse(tables, warehouse)
     write_quality_report(warehouse)
     if parquet:
-        export_parquet(warehouse, parquet_dir_for(warehouse), list(frames))
+        export_parquet(warehouse, parquet_dir_for(warehouse), list(CONTRACT_TABLES))
     return counts

@@ -1,16 +1,22 @@
-"""The parse cache: unit frames of every distinct file content already parsed, keyed by the
-content's sha256 and format, valid for one parser version.
+"""The parse cache: what every distinct file content parsed to, keyed by the content's sha256 and
+format, valid for one parser version.
 
 A nightly run parses only contents the cache does not hold; contents no file has any more drop
-out when the cache is rewritten; a new PARSER_VERSION invalidates everything once. The cache is a
-folder of Parquet files (one per unit table) replaced atomically, so a killed run leaves the old
-cache usable.
+out when the cache is saved; a new PARSER_VERSION invalidates everything once. Layout:
+
+    <dir>/manifest.json                parser version and the generation of the table files
+    <dir>/<table>.<generation>.parquet the small unit tables (parse_result, dim_report, findings …)
+    <dir>/files.<generation>.parquet   path, size, mtime and sha256 of every file (to skip re-hashing)
+    <dir>/segments/<id>.<table>.parquet  the grid tables, one segment per parsed batch
+
+The manifest is replaced last, so a killed run leaves the previous generation usable; segments
+that no kept unit refers to are deleted after a save.
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
+import uuid
 from pathlib import Path
 
 import polars as pl
@@ -24,33 +30,66 @@ _MANIFEST = "manifest.json"
 class ParseCache:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
+        self.segments = self.directory / "segments"
+
+    def _manifest(self) -> dict:
+        try:
+            return json.loads((self.directory / _MANIFEST).read_text())
+        except (OSError, ValueError):
+            return {}
 
     def load(self) -> dict[str, pl.DataFrame]:
-        """The cached unit frames, or empty frames when there is no usable cache."""
-        manifest = self.directory / _MANIFEST
+        """The cached small unit frames, or empty frames when there is no usable cache."""
+        meta = self._manifest()
+        empty = {t: f for t, f in normalize.empty_units().items() if t in normalize.SMALL_UNIT_TABLES}
+        if meta.get("parser_version") != PARSER_VERSION:
+            return empty
         try:
-            meta = json.loads(manifest.read_text())
-            if meta.get("parser_version") != PARSER_VERSION:
-                return normalize.empty_units()
-            return {t: pl.read_parquet(self.directory / f"{t}.parquet") for t in normalize.UNIT_TABLES}
-        except (OSError, ValueError, pl.exceptions.PolarsError):
-            return normalize.empty_units()  # missing or damaged: parse everything again
+            return {t: pl.read_parquet(self.directory / f"{t}.{meta['generation']}.parquet")
+                    for t in normalize.SMALL_UNIT_TABLES}
+        except (OSError, KeyError, pl.exceptions.PolarsError):
+            return empty  # damaged: parse everything again
 
-    def save(self, units: dict[str, pl.DataFrame]) -> None:
-        tmp = self.directory.with_name(f".{self.directory.name}.writing-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for table, frame in units.items():
-            frame.write_parquet(tmp / f"{table}.parquet", compression="lz4")
-        (tmp / _MANIFEST).write_text(json.dumps({"parser_version": PARSER_VERSION,
-                                                 "units": units["parse_result"].height}))
-        old = self.directory.with_name(f".{self.directory.name}.old-{os.getpid()}")
-        if self.directory.exists():
-            os.replace(self.directory, old)
-        os.replace(tmp, self.directory)
-        shutil.rmtree(old, ignore_errors=True)
+    def known_files(self) -> dict[str, tuple[int, int, str]]:
+        """path → (bytes, mtime_ns, sha256) of the files seen by the last run (to skip re-hashing)."""
+        meta = self._manifest()
+        try:
+            files = pl.read_parquet(self.directory / f"files.{meta['generation']}.parquet")
+        except (OSError, KeyError, pl.exceptions.PolarsError):
+            return {}
+        return {p: (b, m, h) for p, b, m, h in files.select("source_path", "bytes", "mtime_ns",
+                                                             "file_sha256").iter_rows()}
+
+    def save(self, units: dict[str, pl.DataFrame], files: pl.DataFrame) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+        generation = uuid.uuid4().hex[:12]
+        for table in normalize.SMALL_UNIT_TABLES:
+            units[table].write_parquet(self.directory / f"{table}.{generation}.parquet", compression="lz4")
+        files.write_parquet(self.directory / f"files.{generation}.parquet", compression="lz4")
+        tmp = self.directory / f".{_MANIFEST}.{os.getpid()}"
+        tmp.write_text(json.dumps({"parser_version": PARSER_VERSION, "generation": generation,
+                                   "units": units["parse_result"].height}))
+        os.replace(tmp, self.directory / _MANIFEST)
+        for path in self.directory.glob("*.parquet"):  # the previous generation, and any a killed run left
+            if f".{generation}." not in path.name:
+                path.unlink(missing_ok=True)
+        kept = set(units["parse_result"]["segment"].drop_nulls().unique())
+        for path in self.segments.glob("*.parquet") if self.segments.exists() else ():
+            if path.name.split(".")[0] not in kept:
+                path.unlink(missing_ok=True)
+
+    def segment_files(self, segment_ids, table: str) -> list[Path]:
+        return [self.segments / f"{s}.{table}.parquet" for s in sorted(segment_ids)]
 
 
 def keep_only(units: dict[str, pl.DataFrame], keys: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """The units whose (file_sha256, source_format) is in `keys`."""
-    return {t: f.join(keys, on=list(normalize.UNIT_KEY), how="semi") for t, f in units.items()}
+    """The units whose (file_sha256, source_format) is in `keys`; tables without the sha keep the
+    rows of reports those units hold."""
+    kept = {t: f.join(keys, on=list(normalize.UNIT_KEY), how="semi") for t, f in units.items()
+            if "file_sha256" in f.columns}
+    reports = kept["parse_result"].select("report_id", "source_format").drop_nulls()
+    for t, f in units.items():
+        if t not in kept:
+            kept[t] = f.join(reports, on=["report_id", "source_format"], how="semi")
+    return kept

@@ -106,11 +106,24 @@ def duplicate_findings(reports: pl.DataFrame) -> pl.DataFrame:
         "{} {} is also loaded from {}", "agency_name", pl.col("report_year").cast(pl.String), "others"))
 
 
-def all_findings(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """The parser's findings plus every identity check, sorted for stable output."""
+def report_findings(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Checks within each report (identities, channel sums): computable on any batch of reports."""
     formats = frames["dim_report"].select("report_id", "format_version")
-    parts = [frames["dq_finding"], *application_findings(frames["fact_application"], formats),
-             review_findings(frames["fact_review_litigation"]), channel_findings(frames["fact_disclosure_channel"]),
-             carryover_findings(frames["fact_application"], frames["dim_report"]),
-             duplicate_findings(frames["dim_report"])]
-    return pl.concat(parts).sort("report_id", "check_name", "detail", maintain_order=True)
+    return pl.concat([*application_findings(frames["fact_application"], formats),
+                      review_findings(frames["fact_review_litigation"]),
+                      channel_findings(frames["fact_disclosure_channel"])])
+
+
+def cross_report_findings(carried: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
+    """Checks across reports: carry-over between years, duplicates. `carried` needs only rows 2 and 4."""
+    return pl.concat([carryover_findings(carried, reports), duplicate_findings(reports)])
+
+
+def ordered(findings: pl.DataFrame) -> pl.DataFrame:
+    return findings.sort("report_id", "check_name", "detail", maintain_order=True)
+
+
+def all_findings(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The parser's findings plus every check, sorted for stable output."""
+    return ordered(pl.concat([frames["dq_finding"], report_findings(frames),
+                              cross_report_findings(frames["fact_application"], frames["dim_report"])]))

@@ -5,19 +5,22 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import uuid
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import polars as pl
 
+from pipeline.core import checks, normalize
 from pipeline.core import codebook as cb
-from pipeline.core import normalize
 from pipeline.core.parser import NotAReport, parse_document
 from pipeline.core.readers import Rejected, read_document
 from pipeline.core.records import ParsedFile
+from schemas.tables import TABLE_MODELS
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 _PARTIAL_CHECKS = (cb.CHECK_INCOMPLETE_TABLE, cb.CHECK_MISSING_SECTION)
@@ -93,13 +96,38 @@ def _parse_batch(refs: list[RawFileRef], max_bytes: int) -> list[ParsedFile]:
     return [parse_file(r, max_bytes) for r in refs]
 
 
-def _parse_batch_to_frames(refs: list[RawFileRef], max_bytes: int) -> tuple[dict[str, pl.DataFrame], Counter]:
+def _parse_batch_to_frames(refs: list[RawFileRef], max_bytes: int, segment_dir: Path | None = None
+                           ) -> tuple[dict[str, pl.DataFrame], Counter]:
+    """One batch in a worker: parse, normalise, run the per-report checks; with `segment_dir`, the
+    grid tables are validated here and written there as Parquet, and only small frames go back."""
     timings: Counter = Counter()
     parsed = [parse_file(r, max_bytes, timings) for r in refs]
     started = time.perf_counter()
     frames = normalize.unit_frames(parsed)
     timings["normalise"] += time.perf_counter() - started
+    if segment_dir is None:
+        return frames, timings
+    started = time.perf_counter()
+    keys = frames["dim_report"].select("report_id", *normalize.UNIT_KEY).unique("report_id", keep="first")
+    found = checks.report_findings({t: frames[t].unique(["report_id", *_grain(t)], keep="first")
+                                    if t in normalize.BIG_TABLES else frames[t] for t in frames})
+    frames["parser_finding"] = pl.concat([frames["parser_finding"], found.join(keys, on="report_id").select(
+        frames["parser_finding"].columns)])
+    timings["checks"] += time.perf_counter() - started
+    started = time.perf_counter()
+    segment = uuid.uuid4().hex
+    for table in normalize.BIG_TABLES:
+        frame = frames.pop(table)
+        TABLE_MODELS[table].validate(frame.drop("source_format"), lazy=True)  # rows checked where they are made
+        frame.write_parquet(segment_dir / f"{segment}.{table}.parquet", compression="lz4")
+    frames["parse_result"] = frames["parse_result"].with_columns(
+        pl.when(pl.col("report_id").is_not_null()).then(pl.lit(segment)).alias("segment"))
+    timings["validate_write"] += time.perf_counter() - started
     return frames, timings
+
+
+def _grain(table: str) -> list[str]:
+    return [c for c in TABLE_MODELS[table].Config.unique if c != "report_id"]
 
 
 def parse_files(refs: list[RawFileRef], workers: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -108,16 +136,21 @@ def parse_files(refs: list[RawFileRef], workers: int | None = None, max_bytes: i
     return [p for batch in _run_batches(_parse_batch, refs, workers, max_bytes, batch_size, progress) for p in batch]
 
 
-def parse_units(refs: list[RawFileRef], workers: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-                batch_size: int = 64, progress: Callable[[int, int], None] | None = None
-                ) -> tuple[dict[str, pl.DataFrame], Counter]:
+def parse_units(refs: list[RawFileRef], segment_dir: Path, workers: int | None = None,
+                max_bytes: int = DEFAULT_MAX_BYTES, batch_size: int | None = None,
+                progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, pl.DataFrame], Counter]:
     """Parse files (one per distinct content) into unit frames, normalised inside the workers so
-    that only compact columnar data crosses process boundaries. Returns (frames, CPU seconds per stage)."""
+    that only compact columnar data crosses process boundaries; the grid tables go to Parquet
+    segments in `segment_dir`. Returns (small frames, CPU seconds per stage)."""
+    workers = workers or os.cpu_count() or 1
+    batch_size = batch_size or max(64, min(512, len(refs) // (workers * 8) or 1))
+    segment_dir.mkdir(parents=True, exist_ok=True)
     parts, timings = [], Counter()
-    for frames, t in _run_batches(_parse_batch_to_frames, refs, workers, max_bytes, batch_size, progress):
+    fn = partial(_parse_batch_to_frames, segment_dir=segment_dir)
+    for frames, t in _run_batches(fn, refs, workers, max_bytes, batch_size, progress):
         parts.append(frames)
         timings.update(t)
-    return normalize.concat_units(parts), timings
+    return normalize.concat_units(parts, normalize.SMALL_UNIT_TABLES), timings
 
 
 def _run_batches(fn, refs, workers, max_bytes, batch_size, progress):
@@ -142,15 +175,27 @@ def _run_batches(fn, refs, workers, max_bytes, batch_size, progress):
             yield result
 
 
-def fingerprint(refs: list[RawFileRef], threads: int = 4) -> pl.DataFrame:
-    """source_path, file_sha256, source_format, bytes of every file (hashing releases the GIL, so
-    a few threads read and hash in parallel). An unreadable file gets an all-zero hash."""
-    def one(ref: RawFileRef) -> tuple[str, str, str, int]:
+def fingerprint(refs: list[RawFileRef], known: dict[str, tuple[int, int, str]] | None = None,
+                threads: int = 4) -> pl.DataFrame:
+    """source_path, file_sha256, source_format, bytes, mtime_ns of every file. A file whose path,
+    size and modification time match `known` (path → (bytes, mtime_ns, sha256), from the last run)
+    keeps its hash unread; others are read and hashed (hashing releases the GIL, so a few threads
+    work in parallel). An unreadable file gets an all-zero hash."""
+    known = known or {}
+
+    def one(ref: RawFileRef) -> tuple[str, str, str, int, int]:
         try:
-            return ref.source_path, _sha256_file(ref.path), ref.source_format, ref.path.stat().st_size
+            stat = ref.path.stat()
+            seen = known.get(ref.source_path)
+            if seen is not None and seen[0] == stat.st_size and seen[1] == stat.st_mtime_ns:
+                return ref.source_path, seen[2], ref.source_format, stat.st_size, stat.st_mtime_ns
+            return ref.source_path, _sha256_file(ref.path), ref.source_format, stat.st_size, stat.st_mtime_ns
         except OSError:
-            return ref.source_path, "0" * 64, ref.source_format, 0
+            return ref.source_path, "0" * 64, ref.source_format, 0, 0
     with ThreadPoolExecutor(max_workers=threads) as pool:
         rows = list(pool.map(one, refs))
-    return pl.DataFrame(rows, schema={"source_path": pl.String, "file_sha256": pl.String, "source_format": pl.String,
-                                      "bytes": pl.Int64}, orient="row")
+    return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
+
+
+FILES_SCHEMA = {"source_path": pl.String, "file_sha256": pl.String, "source_format": pl.String, "bytes": pl.Int64,
+                "mtime_ns": pl.Int64}

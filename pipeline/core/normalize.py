@@ -19,18 +19,32 @@ REPORT_FIELDS = ("agency_name", "report_year", "period_start", "period_end", "fo
 UNIT_KEY = ("file_sha256", "source_format")
 REPORT_TABLES = ("dim_report", "fact_application", "fact_proactive_disclosure", "fact_review_litigation",
                  "fact_disclosure_channel", "fact_proposal")
-# parse_result: one row per unit; the report tables and the parser's findings carry the unit key too.
-UNIT_TABLES = ("parse_result", *REPORT_TABLES, "parser_finding")
+# The grid tables: about 200 rows per report. At national scale they never pass through the main
+# process: workers write them as Parquet segments, and DuckDB reads them from there.
+BIG_TABLES = ("fact_application", "fact_proactive_disclosure", "fact_review_litigation")
+# parse_result: one row per unit (and the segment holding its grid rows); the other tables carry
+# the unit key (grid tables: report_id and source_format only, to stay small); `carried` keeps
+# rows 2 and 4 of §三 for the cross-report carry-over check.
+UNIT_TABLES = ("parse_result", *REPORT_TABLES, "parser_finding", "carried")
+SMALL_UNIT_TABLES = tuple(t for t in UNIT_TABLES if t not in BIG_TABLES)
 _KEY_SCHEMA = {"file_sha256": pl.String, "source_format": pl.String}
-_RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error": pl.String, "report_id": pl.String}
+_RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error": pl.String, "report_id": pl.String,
+                  "segment": pl.String}
 
 
 def _unit_schema(table: str) -> dict[str, pl.DataType]:
     if table == "parse_result":
         return _RESULT_SCHEMA  # type: ignore[return-value]
-    contract = polars_schema(TABLE_MODELS["dq_finding" if table == "parser_finding" else table])
+    contract = polars_schema(TABLE_MODELS[{"parser_finding": "dq_finding", "carried": "fact_application"}.get(
+        table, table)])
     contract.pop("source_path", None)  # dim_report's path is the first file with the content, set later
-    return {**_KEY_SCHEMA, **contract}  # type: ignore[dict-item]
+    key = {"source_format": pl.String} if table in BIG_TABLES + ("carried",) else _KEY_SCHEMA
+    return {**key, **contract}  # type: ignore[dict-item]
+
+
+def owner_key(table: str) -> list[str]:
+    """The columns that tie a unit table's rows to the unit (and report) they came from."""
+    return ["report_id", "source_format"] if table in BIG_TABLES + ("carried",) else ["report_id", *UNIT_KEY]
 
 
 def empty_units() -> dict[str, pl.DataFrame]:
@@ -42,18 +56,21 @@ def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
     rows: dict[str, list[tuple]] = {t: [] for t in UNIT_TABLES}
     for p in parsed:
         key = (p.file_sha256, p.source_format)
-        rows["parse_result"].append((*key, p.bytes, p.status, p.error, p.report_id))
+        rows["parse_result"].append((*key, p.bytes, p.status, p.error, p.report_id, None))
         r, rid = p.report, p.report_id
         if r is None:
             continue
+        fmt = p.source_format
         rows["dim_report"].append((*key, rid) + tuple(getattr(r, f) for f in REPORT_FIELDS))
-        rows["fact_application"].extend((*key, rid, row, a, r.application.get((row, a)))
+        rows["fact_application"].extend((fmt, rid, row, a, r.application.get((row, a)))
                                         for row in cb.application_row_codes(r.format_version)
                                         for a in cb.APPLICANT_CODES)
-        rows["fact_proactive_disclosure"].extend((*key, rid, i, m, r.proactive.get((i, m)))
+        rows["carried"].extend((fmt, rid, row, a, r.application.get((row, a)))
+                               for row in (cb.ROW_CARRIED_OVER, cb.ROW_CARRIED_FORWARD) for a in cb.APPLICANT_CODES)
+        rows["fact_proactive_disclosure"].extend((fmt, rid, i, m, r.proactive.get((i, m)))
                                                  for i, ms in cb.PROACTIVE_GRID[r.format_version].items()
                                                  for m in ms)
-        rows["fact_review_litigation"].extend((*key, rid, pr, o, r.review_litigation.get((pr, o)))
+        rows["fact_review_litigation"].extend((fmt, rid, pr, o, r.review_litigation.get((pr, o)))
                                               for pr, o in cb.REVIEW_GRID)
         rows["fact_disclosure_channel"].extend((*key, rid, c.channel, c.account_name, c.items, c.is_lower_bound,
                                                 c.unit, c.evidence) for c in r.channels)
@@ -62,11 +79,12 @@ def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
     return {t: pl.DataFrame(v, schema=_unit_schema(t), orient="row") for t, v in rows.items()}
 
 
-def concat_units(parts: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+def concat_units(parts: list[dict[str, pl.DataFrame]], tables: tuple[str, ...] = UNIT_TABLES
+                 ) -> dict[str, pl.DataFrame]:
     parts = [p for p in parts if p]
     if not parts:
-        return empty_units()
-    return {t: pl.concat([p[t] for p in parts], rechunk=True) for t in UNIT_TABLES}
+        return {t: f for t, f in empty_units().items() if t in tables}
+    return {t: pl.concat([p[t] for p in parts], rechunk=True) for t in tables}
 
 
 def assemble(files: pl.DataFrame, units: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -82,13 +100,24 @@ def assemble(files: pl.DataFrame, units: dict[str, pl.DataFrame]) -> dict[str, p
     owners = first.select("report_id", *UNIT_KEY, "source_path")
     out = {"raw_file": raw_file}
     for table in REPORT_TABLES:
-        frame = units[table].join(owners, on=["report_id", *UNIT_KEY], how="semi")
+        if table not in units:
+            continue  # a grid table kept in Parquet segments (see `owners`)
+        frame = units[table].join(owners, on=owner_key(table), how="semi")
         if table == "dim_report":
             frame = frame.join(owners.select("report_id", "source_path"), on="report_id")
         out[table] = frame.select(list(polars_schema(TABLE_MODELS[table])))
-    out["dq_finding"] = units["parser_finding"].join(owners, on=["report_id", *UNIT_KEY], how="semi").select(
+    out["dq_finding"] = units["parser_finding"].join(owners, on=owner_key("parser_finding"), how="semi").select(
         list(polars_schema(TABLE_MODELS["dq_finding"])))
+    out["carried"] = units["carried"].join(owners, on=owner_key("carried"), how="semi").select(
+        list(polars_schema(TABLE_MODELS["fact_application"])))
     return out
+
+
+def report_owners(raw_file: pl.DataFrame) -> pl.DataFrame:
+    """report_id, source_format of the unit each report is taken from (the first file by path)."""
+    return raw_file.filter(pl.col("report_id").is_not_null()).unique("report_id", keep="first",
+                                                                      maintain_order=True).select(
+        "report_id", "source_format")
 
 
 def files_frame(parsed: list[ParsedFile]) -> pl.DataFrame:

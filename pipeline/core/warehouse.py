@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+from dataclasses import dataclass
 import os
 import shutil
 from pathlib import Path
@@ -19,6 +20,37 @@ import polars as pl
 
 def CHECKPOINT_HOOK(con: duckdb.DuckDBPyConnection) -> None:
     """Called with the new file's connection just before it is checkpointed (tests pause here)."""
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentedTable:
+    """A table whose rows sit in Parquet segments (written by the parse workers), taken for the
+    reports in `owners` (report_id, source_format). DuckDB reads it straight into the warehouse,
+    so national-scale grids never pass through Python memory."""
+
+    files: tuple[str, ...]
+    columns: tuple[str, ...]
+    owners: pl.DataFrame
+
+    def sql(self) -> str:
+        if not self.files:
+            return "SELECT " + ", ".join(f"NULL AS {c}" for c in self.columns) + " WHERE false"
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
+        return (f"SELECT {', '.join('s.' + c for c in self.columns)} FROM read_parquet([{listed}]) s "
+                "SEMI JOIN segment_owners o ON s.report_id = o.report_id AND s.source_format = o.source_format")
+
+    def read(self) -> pl.DataFrame:
+        """The rows as one polars frame (for small folders and tests)."""
+        with duckdb.connect() as con:
+            owners_arrow = self.owners.to_arrow()  # noqa: F841  (scanned by name)
+            con.execute("CREATE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
+            return con.execute(self.sql()).pl()
+
+    def count(self) -> int:
+        with duckdb.connect() as con:
+            owners_arrow = self.owners.to_arrow()  # noqa: F841
+            con.execute("CREATE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
+            return con.execute(f"SELECT count(*) FROM ({self.sql()})").fetchone()[0]
 
 
 class WarehouseLocked(RuntimeError):
@@ -43,7 +75,8 @@ def build_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def publish(tables: Mapping[str, pl.DataFrame], path: Path, sql_after: list[str] | None = None) -> dict[str, int]:
+def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, sql_after: list[str] | None = None,
+            unique: Mapping[str, list[str]] | None = None, memory_limit: str = "1GB") -> dict[str, int]:
     """Write `tables` (name → frame) into a fresh DuckDB file and atomically replace `path`.
 
     Returns the row count of each table as read back from the new file.
@@ -55,11 +88,21 @@ def publish(tables: Mapping[str, pl.DataFrame], path: Path, sql_after: list[str]
         for leftover in path.parent.glob(f".{path.name}.building-*"):  # a killed build's half-written file
             leftover.unlink(missing_ok=True)
         try:
-            con = duckdb.connect(str(tmp))
+            con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit, "preserve_insertion_order": False})
             try:
                 for name, frame in tables.items():
+                    if isinstance(frame, SegmentedTable):
+                        owners_arrow = frame.owners.to_arrow()  # noqa: F841  (scanned by name)
+                        con.execute("CREATE OR REPLACE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
+                        con.execute(f'CREATE TABLE "{name}" AS {frame.sql()}')
+                        continue
                     arrow = frame.to_arrow()  # noqa: F841  (DuckDB scans the local Arrow table by name)
                     con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow')
+                for name, key in (unique or {}).items():
+                    dupes = con.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{name}" GROUP BY {", ".join(key)} '
+                                        "HAVING count(*) > 1)").fetchone()[0]
+                    if dupes:
+                        raise ValueError(f"{name}: {dupes} duplicate keys ({', '.join(key)}); nothing published")
                 for stmt in sql_after or []:
                     con.execute(stmt)
                 counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}

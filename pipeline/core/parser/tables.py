@@ -135,6 +135,23 @@ def _at_header_columns(row: LabelledRow, columns: tuple[int, ...] | None) -> tup
     return picked
 
 
+def _in_order(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[int | None] | None:
+    """The placement of a well-formed table without the search: every row labelled with exactly
+    one code, in the format's order. None when any row needs `_align`."""
+    index = {c: i for i, c in enumerate(codes)}
+    out: list[int | None] = []
+    last = -1
+    for c in cands:
+        if c is None or len(c) != 1:
+            return None
+        k = index[next(iter(c))]
+        if k <= last:
+            return None
+        out.append(k)
+        last = k
+    return out
+
+
 def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[int | None]:
     """Assign rows to codes in order: labels are anchors, unlabeled rows fill the gaps.
 
@@ -200,7 +217,7 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
         return grid, findings
     cands = [_label_candidates(r.label, format_version) if r.label and not _is_header(r.label) else None
              for r in rows]
-    placement = _align(cands, codes)
+    placement = _in_order(cands, codes) or _align(cands, codes)
     placed: set[str] = set()
     for row, k in zip(rows, placement):
         if k is None:
