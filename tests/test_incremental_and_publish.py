@@ -136,3 +136,18 @@ def test_a_build_killed_half_way_leaves_the_old_warehouse(raw, tmp_path):
     assert duckdb.connect(str(warehouse), read_only=True).execute(
         "SELECT count(*) FROM dim_report").fetchone()[0] == 35
     assert not [p for p in warehouse.parent.iterdir() if ".building-" in p.name]
+
+
+def test_process_pool_path_gives_the_same_tables(raw, tmp_path):
+    """Batches on a pool of worker processes (as on a large folder) give what one process gives."""
+    from pipeline.core.files import parse_units
+    from pipeline.core.files import discover as find
+
+    refs = find(raw)
+    alone, _ = parse_units(refs, tmp_path / "seg1", workers=1, batch_size=2)
+    pooled, cpu = parse_units(refs, tmp_path / "seg2", workers=2, batch_size=2)
+    assert cpu["parse"] > 0
+    for table in ("dim_report", "fact_disclosure_channel", "parser_finding"):
+        assert pooled[table].drop("segment", strict=False).sort(pooled[table].columns).equals(
+            alone[table].drop("segment", strict=False).sort(alone[table].columns)), table
+    assert len(list((tmp_path / "seg2").glob("*.fact_application.parquet"))) == 3  # one segment per batch

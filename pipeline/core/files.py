@@ -3,6 +3,7 @@ across cores: a process pool over batches, each batch normalised to frames in it
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import time
 import uuid
@@ -167,7 +168,9 @@ def _run_batches(fn, refs, workers, max_bytes, batch_size, progress):
                 progress(done, len(refs))
             yield result
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn, not fork: polars' thread pool in this process does not survive a fork (a forked worker
+    # can hang on its first polars call)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for batch, result in zip(batches, pool.map(fn, batches, [max_bytes] * len(batches))):
             done += len(batch)
             if progress:
