@@ -9,9 +9,10 @@ import polars as pl
 from assets.checks import CHECK_SPECS, finding_check_results, structural_check_results
 from assets.resources import Warehouse
 from pipeline.core import checks, normalize
-from pipeline.core.build import checked_tables, parquet_dir_for, publish_warehouse
+from pipeline.core.build import (build_digest, checked_tables, parquet_dir_for, published_digest,
+                                  publish_warehouse)
 from pipeline.core.warehouse import SegmentedTable
-from pipeline.core.quality_report import write_quality_report
+from pipeline.core.quality_report import quality_report_path, write_quality_report
 from pipeline.core.warehouse import export_parquet
 from schemas.tables import TABLE_MODELS
 
@@ -106,17 +107,26 @@ ALL_TABLES = REPORT_TABLES + ("dq_finding",)
                 "into a new file, then published by an atomic rename so open read-only sessions keep working "
                 "and a failed build leaves the previous warehouse intact.",
 )
-def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse, **tables: pl.DataFrame):
+def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse, **tables):
     started = time.perf_counter()
-    counts = publish_warehouse({t: tables[t] for t in ALL_TABLES}, warehouse.file)
-    report = write_quality_report(warehouse.file)
     summary = normalize.summary_markdown(tables["raw_file"], tables["dq_finding"])
-    context.log.info(f"published {warehouse.file} in {time.perf_counter() - started:.1f} s\n{summary}")
+    digest = build_digest(tables["raw_file"])
+    unchanged = published_digest(warehouse.file) == digest
+    if unchanged:  # no file, parser or layout change since the published build: keep it as it is
+        context.log.info(f"{warehouse.file} is already current (build {digest[:12]}); nothing to publish\n{summary}")
+        report = quality_report_path(warehouse.file)
+        counts: dict[str, int] = {}
+    else:
+        counts = publish_warehouse({t: tables[t] for t in ALL_TABLES}, warehouse.file)
+        report = write_quality_report(warehouse.file)
+        context.log.info(f"published {warehouse.file} in {time.perf_counter() - started:.1f} s\n{summary}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(warehouse.file.resolve())),
         "quality_report": dg.MetadataValue.path(str(report.resolve())),
         "summary": dg.MetadataValue.md(summary),
-        **{f"rows_{t}": n for t, n in counts.items()},
+        "build_digest": digest,
+        "unchanged": unchanged,
+        **{f"rows_{t}": n for t, n in counts.items() if t in ALL_TABLES},
         "seconds": round(time.perf_counter() - started, 3),
     })
 
@@ -130,7 +140,15 @@ def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse
 def warehouse_parquet(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     started = time.perf_counter()
     out = parquet_dir_for(warehouse.file)
+    digest = published_digest(warehouse.file)
+    stamp = out / "_build_digest"
+    if digest and stamp.exists() and stamp.read_text() == digest:
+        context.log.info(f"{out} already holds build {digest[:12]}")
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out.resolve())), "unchanged": True,
+                                              "seconds": round(time.perf_counter() - started, 3)})
     files = export_parquet(warehouse.file, out, list(ALL_TABLES))
+    if digest:
+        stamp.write_text(digest)
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out.resolve())),
                                           "files": sum(files.values()),
                                           "seconds": round(time.perf_counter() - started, 3)})

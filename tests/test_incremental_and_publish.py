@@ -151,3 +151,16 @@ def test_process_pool_path_gives_the_same_tables(raw, tmp_path):
         assert pooled[table].drop("segment", strict=False).sort(pooled[table].columns).equals(
             alone[table].drop("segment", strict=False).sort(alone[table].columns)), table
     assert len(list((tmp_path / "seg2").glob("*.fact_application.parquet"))) == 3  # one segment per batch
+
+
+def test_unchanged_rerun_keeps_the_published_file(raw, tmp_path):
+    warehouse = tmp_path / "wh" / "disclosure.duckdb"
+    assert build_warehouse(raw, warehouse, workers=1)["fact_application"] == 875
+    before = warehouse.stat()
+    info = duckdb.connect(str(warehouse), read_only=True).execute(
+        "SELECT files, reports, parser_version FROM build_info").fetchone()
+    assert info == (5, 5, PARSER_VERSION)
+    assert build_warehouse(raw, warehouse, workers=1) == {}  # nothing changed: nothing rewritten
+    assert (warehouse.stat().st_ino, warehouse.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    (raw / "renamed.txt").write_bytes(next(raw.glob("000_*.txt")).read_bytes())  # a new path is a change
+    assert build_warehouse(raw, warehouse, workers=1)["raw_file"] == 6

@@ -4,16 +4,20 @@ contract tables → checks → pandera → DuckDB. Dagster assets call the same 
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Union
 
+import duckdb
 import polars as pl
 
 from pipeline.core import catalog, checks, normalize
 from pipeline.core.cache import ParseCache, keep_only
+from pipeline.core.parser import PARSER_VERSION
 from pipeline.core.files import DEFAULT_MAX_BYTES, RawFileRef, discover, fingerprint, parse_units
 from pipeline.core.quality_report import write_quality_report
 from pipeline.core.records import ParsedFile
@@ -144,11 +148,40 @@ def unique_keys() -> dict[str, list[str]]:
     return {t: list(TABLE_MODELS[t].Config.unique) for t in normalize.BIG_TABLES}
 
 
+# Bumped when the warehouse's tables, views or checks change shape: a re-run then rebuilds even
+# if no raw file changed.
+WAREHOUSE_LAYOUT_VERSION = "3"
+
+
+def build_digest(raw_file: pl.DataFrame) -> str:
+    """What a build is made of: every file (path, content, format), the parser and the layout."""
+    rows = raw_file.select("source_path", "file_sha256", "source_format").sort("source_path")
+    digest = hashlib.sha256(f"{PARSER_VERSION}/{WAREHOUSE_LAYOUT_VERSION}\n".encode())
+    digest.update(rows.write_csv().encode())
+    return digest.hexdigest()
+
+
+def published_digest(warehouse: Path) -> str | None:
+    """The digest of the build the warehouse file holds (None when there is none)."""
+    if not Path(warehouse).exists():
+        return None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute("SELECT build_digest FROM build_info").fetchone()[0]
+    except duckdb.Error:
+        return None
+
+
 def publish_warehouse(tables: dict[str, Table], warehouse: Path) -> dict[str, int]:
-    """The contract tables plus the label dimensions and the analyst views, published atomically."""
+    """The contract tables plus the label dimensions, the analyst views and `build_info`, published
+    atomically."""
     ordered = {t: tables[t] for t in CONTRACT_TABLES}
-    return publish({**ordered, **catalog.dimension_frames()}, warehouse, sql_after=catalog.view_statements(),
-                   unique=unique_keys())
+    info = pl.DataFrame({"build_digest": [build_digest(tables["raw_file"])],  # type: ignore[arg-type]
+                         "built_at": [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)],
+                         "parser_version": [PARSER_VERSION], "layout_version": [WAREHOUSE_LAYOUT_VERSION],
+                         "files": [tables["raw_file"].height], "reports": [tables["dim_report"].height]})  # type: ignore[union-attr]
+    return publish({**ordered, **catalog.dimension_frames(), "build_info": info}, warehouse,
+                   sql_after=catalog.view_statements(), unique=unique_keys())
 
 
 def parquet_dir_for(warehouse: Path) -> Path:
@@ -165,6 +198,8 @@ def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
         shutil.rmtree(cache_dir, ignore_errors=True)
     run = parse_folder(raw_dir, cache_dir, workers, max_bytes)
     tables = validate(checked_tables([run.to_parts()]))
+    if published_digest(warehouse) == build_digest(tables["raw_file"]):  # type: ignore[arg-type]
+        return {}  # nothing changed since the published build
     counts = publish_warehouse(tables, warehouse)
     write_quality_report(warehouse)
     if parquet:

@@ -42,7 +42,11 @@ def discover(raw_dir: Path) -> list[RawFileRef]:
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder {raw_dir} does not exist; set DISCLOSURE_RAW_DIR to a folder of reports")
-    refs = [RawFileRef(p, p.relative_to(raw_dir).as_posix()) for p in raw_dir.rglob("*") if p.is_file()]
+    refs = []
+    for folder, _, names in os.walk(raw_dir):  # os.walk: several times faster than Path.rglob on 10⁵ files
+        rel = os.path.relpath(folder, raw_dir).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        refs.extend(RawFileRef(Path(folder, name), prefix + name) for name in names)
     return sorted(refs, key=lambda r: r.source_path)
 
 

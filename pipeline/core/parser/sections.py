@@ -64,6 +64,7 @@ def heading_section(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 14)
 def _row_section(cells: tuple[str, ...]) -> str | None:
     """Guess the table section of a row that sits outside any table section."""
     numbers = sum(1 for c in cells if cell_kind(c) == "number")
