@@ -81,6 +81,10 @@ def carryover_findings(app: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame
         pl.col("agency_name").is_not_null() & pl.col("report_year").is_not_null())
     cells = app.filter(pl.col("row_code").is_in([cb.ROW_CARRIED_OVER, cb.ROW_CARRIED_FORWARD])
                        & pl.col("count").is_not_null()).join(keyed, on="report_id")
+    # an agency with two reports for one year is a duplicate (its own finding); carry-over between
+    # such years is ambiguous, so only agency-years with one report take part (and nothing multiplies)
+    single = keyed.group_by("agency_name", "report_year").len().filter(pl.col("len") == 1).drop("len")
+    cells = cells.join(single, on=["agency_name", "report_year"], how="semi")
     forward = cells.filter(pl.col("row_code") == cb.ROW_CARRIED_FORWARD).select(
         "agency_name", (pl.col("report_year") + 1).alias("report_year"), "applicant",
         pl.col("count").alias("forward"), pl.col("report_id").alias("earlier"))
@@ -98,9 +102,11 @@ def duplicate_findings(reports: pl.DataFrame) -> pl.DataFrame:
     one report_id and are not duplicates). One finding per report, naming the other files."""
     keyed = reports.filter(pl.col("agency_name").is_not_null() & pl.col("report_year").is_not_null())
     groups = keyed.group_by("agency_name", "report_year").agg(
-        pl.col("source_path").sort().alias("paths"), pl.len().alias("n")).filter(pl.col("n") > 1)
+        pl.col("source_path").sort().head(6).alias("paths"), pl.len().alias("n")).filter(pl.col("n") > 1)
     dup = keyed.join(groups, on=["agency_name", "report_year"]).with_columns(
-        pl.col("paths").list.set_difference(pl.concat_list("source_path")).list.join(", ").alias("others")
+        (pl.col("paths").list.set_difference(pl.concat_list("source_path")).list.head(5).list.join(", ")
+         + pl.when(pl.col("n") > 6).then(pl.format(" and {} more", pl.col("n") - 6)).otherwise(pl.lit(""))
+         ).alias("others")
     ).sort("report_id")
     return _finding(dup, cb.CHECK_DUPLICATE_REPORT, pl.format(
         "{} {} is also loaded from {}", "agency_name", pl.col("report_year").cast(pl.String), "others"))
