@@ -118,7 +118,7 @@ def test_parse_step_as_partitions_builds_the_same_warehouse(tmp_path, seeds_gold
         assert result.success
         files_per_partition.append(result.asset_materializations_for_node("parsed_reports")[0].metadata["files"].value)
     assert sum(files_per_partition) == 5
-    result = dg.materialize(assets, selection=dg.AssetSelection.all() - dg.AssetSelection.keys("parsed_reports"),
+    result = dg.materialize(assets, selection=dg.AssetSelection.all() - dg.AssetSelection.assets("parsed_reports"),
                             resources=resources, instance=instance)
     assert result.success
     con = duckdb.connect(str(warehouse), read_only=True)
