@@ -47,7 +47,7 @@ def finding_check_results(findings: pl.DataFrame) -> list[dg.AssetCheckResult]:
 
 def structural_check_results(files_found: int, frames: dict) -> list[dg.AssetCheckResult]:
     raw_file, reports, app = frames["raw_file"], frames["dim_report"], frames["fact_application"]
-    cells = app.count() if isinstance(app, SegmentedTable) else app.height
+    cells = app.count if isinstance(app, SegmentedTable) else app.height
     expected = sum(len(cb.application_row_codes(f)) * len(cb.APPLICANT_CODES) * n
                    for f, n in reports.group_by("format_version").len().iter_rows())
     return [

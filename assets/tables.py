@@ -8,7 +8,7 @@ import polars as pl
 
 from assets.checks import CHECK_SPECS, finding_check_results, structural_check_results
 from assets.resources import Warehouse
-from pipeline.core import checks, normalize
+from pipeline.core import normalize
 from pipeline.core.build import (build_digest, checked_tables, parquet_dir_for, published_digest,
                                   publish_warehouse)
 from pipeline.core.warehouse import SegmentedTable
@@ -19,6 +19,7 @@ from schemas.tables import TABLE_MODELS
 GROUP = "warehouse"
 REPORT_TABLES = ("raw_file", "dim_report", "fact_application", "fact_proactive_disclosure",
                  "fact_review_litigation", "fact_disclosure_channel", "fact_proposal")
+ALL_TABLES = REPORT_TABLES + ("dq_finding",)
 OWNERS = ["team:disclosure-data"]
 
 
@@ -54,22 +55,17 @@ def _markdown(df: pl.DataFrame) -> str:
 
 
 def table_metadata(table: str, frame) -> dict:
-    rows = frame.count() if isinstance(frame, SegmentedTable) else frame.height
-    preview = frame.owners.head(0) if isinstance(frame, SegmentedTable) else frame.head(5)
-    meta = {"dagster/row_count": rows, "dagster/column_schema": column_schema(table),
-            "dagster/table_name": f"main.{table}"}
-    if isinstance(frame, SegmentedTable):
-        meta["parquet_segments"] = len(frame.files)
-    else:
-        meta["preview"] = dg.MetadataValue.md(_markdown(preview))
-    return meta
+    meta = {"dagster/column_schema": column_schema(table), "dagster/table_name": f"main.{table}"}
+    if isinstance(frame, SegmentedTable):  # rows in Parquet segments: counted by DuckDB, no preview
+        return {**meta, "dagster/row_count": frame.count, "parquet_segments": len(frame.files)}
+    return {**meta, "dagster/row_count": frame.height, "preview": dg.MetadataValue.md(_markdown(frame.head(5)))}
 
 
 @dg.multi_asset(
     group_name=GROUP,
     outs={t: dg.AssetOut(description=TABLE_MODELS[t].__doc__, kinds={"polars", "pandera"}, owners=OWNERS,
                          is_required=True)
-          for t in REPORT_TABLES + ("dq_finding",)},
+          for t in ALL_TABLES},
     ins={"parsed_reports": dg.AssetIn()},
     check_specs=CHECK_SPECS,
 )
@@ -90,14 +86,12 @@ def report_tables(context: dg.AssetExecutionContext, parsed_reports: dict):
     validate_seconds = time.perf_counter() - t
     timing = {"seconds": round(time.perf_counter() - started, 3), "validate_seconds": round(validate_seconds, 3),
               "checks_seconds": round(check_seconds, 3)}
-    for table in REPORT_TABLES + ("dq_finding",):
+    for table in ALL_TABLES:
         yield dg.Output(frames[table], output_name=table, metadata={
             **table_metadata(table, frames[table]), **(timing if table == "dq_finding" else {})})
     yield from structural_check_results(files_found, frames)
     yield from finding_check_results(frames["dq_finding"])
 
-
-ALL_TABLES = REPORT_TABLES + ("dq_finding",)
 
 
 @dg.asset(

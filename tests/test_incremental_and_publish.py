@@ -7,13 +7,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import duckdb
 import polars as pl
 import pytest
 
-from pipeline.core.build import build_warehouse, cache_dir_for, parse_folder
+from pipeline.core.build import build_warehouse, parse_folder
 from pipeline.core.parser import PARSER_VERSION
 from tests.conftest import RAW, ROOT
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -194,7 +195,6 @@ def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
                     parquet: bool = False) -> dict[str, int]:
     cache_dir = cache_dir_for(warehouse)
     if not use_cache:
-        import shutil
         shutil.rmtree(cache_dir, ignore_errors=True)
     run = parse_folder(raw_dir, cache_dir, workers, max_bytes)
     tables = validate(checked_tables([run.to_parts()]))

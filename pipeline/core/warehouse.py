@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 from dataclasses import dataclass
+from functools import cached_property
 import os
 import shutil
 from pathlib import Path
@@ -41,16 +42,18 @@ class SegmentedTable:
 
     def read(self) -> pl.DataFrame:
         """The rows as one polars frame (for small folders and tests)."""
-        with duckdb.connect() as con:
-            owners_arrow = self.owners.to_arrow()  # noqa: F841  (scanned by name)
-            con.execute("CREATE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
-            return con.execute(self.sql()).pl()
+        return self._run(self.sql()).pl()
 
+    @cached_property
     def count(self) -> int:
-        with duckdb.connect() as con:
-            owners_arrow = self.owners.to_arrow()  # noqa: F841
-            con.execute("CREATE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
-            return con.execute(f"SELECT count(*) FROM ({self.sql()})").fetchone()[0]
+        """Rows of the table (one DuckDB scan, remembered)."""
+        return self._run(f"SELECT count(*) FROM ({self.sql()})").fetchone()[0]
+
+    def _run(self, query: str) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        owners_arrow = self.owners.to_arrow()  # noqa: F841  (scanned by name)
+        con.execute("CREATE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
+        return con.execute(query)
 
 
 class WarehouseLocked(RuntimeError):

@@ -191,7 +191,7 @@ def report_blocks(rep: SynthReport, rng: random.Random, blank: str = "") -> list
     elif p:
         blocks.append(f"（二）本年度共承办人大代表建议{p['npc_suggestion']}件、政协提案{p['cppcc_proposal']}件，"
                       "均已按期办结，满意率100%。")
-    blocks.append(f"（三）本年度政务公开工作要点落实情况良好。")
+    blocks.append("（三）本年度政务公开工作要点落实情况良好。")
     blocks.append(rep.agency_name)
     if rep.published_on is not None:
         d = rep.published_on

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 
 from pipeline.core.textnorm import display_width
-from pipeline.synth.layout import Block, Cell, TableBlock, report_blocks
+from pipeline.synth.layout import Block, TableBlock, report_blocks
 from pipeline.synth.model import SynthReport
 
 TXT_LAYOUTS = ("cell_lines", "tab_rows", "pipe_rows", "pipe_cell_lines", "blank_line_cells")
