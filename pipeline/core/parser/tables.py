@@ -26,6 +26,7 @@ class LabelledRow:
     cells: tuple[str, ...] = ()  # the whole row as read
 
 
+@lru_cache(maxsize=1 << 15)
 def split_label(cells: tuple[str, ...]) -> LabelledRow:
     """Label = the text cells; values = the cells after the last text cell.
 
@@ -37,6 +38,7 @@ def split_label(cells: tuple[str, ...]) -> LabelledRow:
     return LabelledRow(label, tuple(cells[last_text + 1:]), 0, tuple(cells))
 
 
+@lru_cache(maxsize=1 << 15)
 def fit_values(values: tuple[str, ...], width: int) -> tuple[str, ...] | None:
     """The row's `width` value cells, trimming surplus blank cells at either end. None when the
     row has too few cells, or when the trim is ambiguous: with blanks at both ends, which blank is
@@ -52,6 +54,7 @@ def fit_values(values: tuple[str, ...], width: int) -> tuple[str, ...] | None:
     return tuple(values[min(options): min(options) + width])
 
 
+@lru_cache(maxsize=1 << 15)
 def to_int(cell: str) -> int | None:
     v = parse_number(cell)
     return int(v) if v is not None and float(v).is_integer() else None
@@ -99,6 +102,7 @@ def _label_candidates(label: str, format_version: str) -> frozenset[str] | None:
     return None
 
 
+@lru_cache(maxsize=1 << 15)
 def _is_header(label: str) -> bool:
     key = label_key(label)
     return any(a.label_zh in key for a in cb.APPLICANTS[:-2]) or "申请人情况" in key or "勾稽关系" in key

@@ -124,7 +124,8 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
             flush_paragraphs()
             prev_was_cell = False
             continue
-        cell = _stream_cell(line)
+        has_pipe = "|" in line
+        cell = _stream_cell(line) if has_pipe else None
         if cell is not None:
             flush_paragraphs()
             if pending:
@@ -134,7 +135,7 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
             continue
         if stream:
             flush_pending()
-        cells = _pipe_cells(line)
+        cells = _pipe_cells(line) if has_pipe else None
         if cells is None and "\t" in (line[1:] if line.startswith("\t") else line):
             cells = [c.strip() for c in strip_debris(raw.rstrip("\r\n")).split("\t")]  # a tab-separated row,
             # trailing empty cells kept (a blank 总计 at the end of a row)
