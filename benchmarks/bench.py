@@ -30,8 +30,6 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TXT_VARIANTS = None  # filled lazily (imports the generator only where needed)
-
 
 # A national year has each agency once: the benchmark names its townships from a large pool
 # (two characters from these lists), so that agencies repeat about as rarely as in real folders.

@@ -148,7 +148,3 @@ def polars_schema(model: type[pa.DataFrameModel]) -> dict[str, pl.DataType]:
     for name, column in model.to_schema().columns.items():
         out[name] = column.dtype.type
     return out
-
-
-def empty_frame(table: str) -> pl.DataFrame:
-    return pl.DataFrame(schema=polars_schema(TABLE_MODELS[table]))

@@ -60,7 +60,7 @@ def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
     units = normalize.concat_units([{t: p[t] for t in normalize.SMALL_UNIT_TABLES} for p in parts],
                                    normalize.SMALL_UNIT_TABLES)
     tables: dict[str, Table] = dict(normalize.assemble(files, units))
-    owners = normalize.report_owners(tables["raw_file"])  # type: ignore[arg-type]
+    owners = normalize.report_owners(tables["raw_file"]).select("report_id", "source_format")  # type: ignore[arg-type]
     used = units["parse_result"].join(owners, on=["report_id", "source_format"], how="semi")["segment"]
     for table in normalize.BIG_TABLES:
         paths = []

@@ -95,9 +95,7 @@ def assemble(files: pl.DataFrame, units: dict[str, pl.DataFrame]) -> dict[str, p
     raw_file = files.join(result, on=list(UNIT_KEY), how="left").select(
         list(polars_schema(TABLE_MODELS["raw_file"]))).sort("source_path")
     # the first file (by path) holding a report's content is the report's source
-    first = raw_file.filter(pl.col("report_id").is_not_null()).unique("report_id", keep="first",
-                                                                        maintain_order=True)
-    owners = first.select("report_id", *UNIT_KEY, "source_path")
+    owners = report_owners(raw_file)
     out = {"raw_file": raw_file}
     for table in REPORT_TABLES:
         if table not in units:
@@ -114,10 +112,10 @@ def assemble(files: pl.DataFrame, units: dict[str, pl.DataFrame]) -> dict[str, p
 
 
 def report_owners(raw_file: pl.DataFrame) -> pl.DataFrame:
-    """report_id, source_format of the unit each report is taken from (the first file by path)."""
+    """report_id, unit key and source_path of the file each report is taken from (the first by path)."""
     return raw_file.filter(pl.col("report_id").is_not_null()).unique("report_id", keep="first",
                                                                       maintain_order=True).select(
-        "report_id", "source_format")
+        "report_id", *UNIT_KEY, "source_path")
 
 
 def files_frame(parsed: list[ParsedFile]) -> pl.DataFrame:

@@ -19,10 +19,6 @@ MAX_PAGES = 300
 _WS = re.compile(r"\s+")
 
 
-class NoTextLayer(UnsafeInput):
-    pass
-
-
 def read_pdf(data: bytes) -> Document:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
@@ -46,7 +42,7 @@ def read_pdf(data: bytes) -> Document:
     except (PDFSyntaxError, Exception) as exc:  # pdfminer raises many types on damaged files
         raise UnsafeInput(f"broken PDF: {type(exc).__name__}: {str(exc)[:200]}") from exc
     if chars < 20:
-        raise NoTextLayer("no text layer: the PDF holds images only (a scan); OCR it first to load it")
+        raise UnsafeInput("no text layer: the PDF holds images only (a scan); OCR it first to load it")
     return Document(tuple(merge_adjacent_tables(blocks)), "pdf", None)
 
 
