@@ -6,23 +6,23 @@ A document is a flat sequence of blocks in reading order: paragraphs of prose an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import NamedTuple, Union
+
+# Paragraphs and rows are named tuples: a report has hundreds of them, and a named tuple is built
+# in less than half the time of a frozen dataclass (both immutable).
 
 
-@dataclass(frozen=True)
-class Paragraph:
+class Paragraph(NamedTuple):
     text: str
     line: int  # 1-based line (or element index) where it starts in the source
 
 
-@dataclass(frozen=True)
-class TableRow:
+class TableRow(NamedTuple):
     cells: tuple[str, ...]
     line: int
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     rows: tuple[TableRow, ...]
 
     @property
@@ -47,15 +47,19 @@ class Document:
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)]
 
-    def plain_text(self) -> str:
-        """Every paragraph and cell, one per line (for searches over the whole report)."""
+    def text_lines(self) -> list[str]:
+        """Every paragraph, and every row with its cells joined by spaces, in reading order."""
         out: list[str] = []
         for b in self.blocks:
             if isinstance(b, Paragraph):
                 out.append(b.text)
             else:
                 out.extend(" ".join(r.cells) for r in b.rows)
-        return "\n".join(out)
+        return out
+
+    def plain_text(self) -> str:
+        """Every paragraph and row, one per line (for searches over the whole report)."""
+        return "\n".join(self.text_lines())
 
 
 def merge_adjacent_tables(blocks: list[Block]) -> list[Block]:

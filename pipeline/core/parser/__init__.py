@@ -7,6 +7,7 @@ from pipeline.core.gazetteer import locate_in_text
 from pipeline.core.parser import metadata, prose, tables
 from pipeline.core.parser.sections import split_sections
 from pipeline.core.records import ReportRecord
+from pipeline.core.textnorm import squeeze
 
 # Bumped whenever parsing changes what it extracts: cached results of older versions are redone.
 PARSER_VERSION = "2"
@@ -19,10 +20,12 @@ class NotAReport(ValueError):
 def parse_document(doc: Document) -> ReportRecord:
     sections = split_sections(doc)
     paragraphs = [i.text for i in sections.items if not i.is_row]
-    full_text = doc.plain_text()
+    # the whole report squeezed, line by line: a paragraph was squeezed (and memoised) when its
+    # heading was looked for, and rows repeat across reports, so this costs little
+    flat = "".join(squeeze(line) for line in doc.text_lines())
     table_sections = [s for s in cb.TABLE_SECTIONS if sections.rows(s) and any(i.is_row for i in sections.rows(s))]
     title = metadata.find_title(paragraphs)
-    if "政府信息公开" not in full_text.replace(" ", "") and not title:
+    if "政府信息公开" not in flat and not title:
         raise NotAReport("not a government information disclosure annual report "
                          "(no 政府信息公开 title and no statistics tables)")
     if not table_sections and not title:
@@ -31,12 +34,12 @@ def parse_document(doc: Document) -> ReportRecord:
 
     rec = ReportRecord()
     rec.agency_name, rec.report_year = metadata.agency_and_year(title)
-    rec.period_start, rec.period_end = metadata.find_period(full_text)
+    rec.period_start, rec.period_end = metadata.find_period(flat)
     if rec.report_year is None and rec.period_end is not None:
         rec.report_year = rec.period_end.year
-    rec.format_version = metadata.detect_format(full_text, rec.report_year)
+    rec.format_version = metadata.detect_format(flat, rec.report_year)
     rec.published_on = metadata.find_published_on(paragraphs)
-    rec.contact_phone, rec.contact_email, rec.postcode = metadata.find_contacts("\n".join(paragraphs))
+    rec.contact_phone, rec.contact_email, rec.postcode = metadata.find_contacts("".join(squeeze(p) for p in paragraphs))
     other = sections.paragraphs(cb.SECTION_OTHER)
     rec.processing_fee_yuan, _ = metadata.find_processing_fee(other + [p for p in paragraphs if p not in other])
 

@@ -1,4 +1,7 @@
-"""Report metadata: title, agency, year, period, publication date, contacts, fee, format."""
+"""Report metadata: title, agency, year, period, publication date, contacts, fee, format.
+
+Searches over a whole report take its text squeezed (`textnorm.squeeze`: width folded, no spaces),
+which the parser builds once per report from the squeezed paragraphs and rows."""
 from __future__ import annotations
 
 import datetime as dt
@@ -68,9 +71,8 @@ def _date(y: int, m: int, d: int) -> dt.date | None:
         return None
 
 
-def find_period(text: str) -> tuple[dt.date | None, dt.date | None]:
-    """The statistics period ('2023年1月1日至12月31日'), preferring one near 统计."""
-    flat = squeeze(text)
+def find_period(flat: str) -> tuple[dt.date | None, dt.date | None]:
+    """The statistics period ('2023年1月1日至12月31日'), preferring one near 统计, in squeezed text."""
     matches = list(_PERIOD.finditer(flat))
     if not matches:
         return None, None
@@ -119,8 +121,8 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _POSTCODE = re.compile(r"(?:邮编|邮政编码)[^0-9]{0,3}(\d{6})(?!\d)")
 
 
-def find_contacts(text: str) -> tuple[str | None, str | None, str | None]:
-    flat = squeeze(text)
+def find_contacts(flat: str) -> tuple[str | None, str | None, str | None]:
+    """Phone, e-mail and postcode, in squeezed text."""
     phone = _PHONE.search(flat)
     email = _EMAIL.search(flat)
     post = _POSTCODE.search(flat)
@@ -149,8 +151,8 @@ def find_processing_fee(paragraphs: list[str]) -> tuple[float | None, str | None
     return None, None
 
 
-def detect_format(text: str, report_year: int | None) -> str:
-    flat = squeeze(text)
+def detect_format(flat: str, report_year: int | None) -> str:
+    """'2019' or '2021': the table headers and the notice cited, in squeezed text."""
     for fmt in (cb.FORMAT_2019, cb.FORMAT_2021):  # the Article 20 table's own headers first
         if any(m in flat for m in cb.FORMAT_MARKERS[fmt][:4] if "号" not in m):
             return fmt

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pipeline.core import codebook as cb
 from pipeline.core.document import Document, Paragraph, Table
@@ -18,8 +19,7 @@ _HEADING_PREFIX = re.compile(r"^(?:#+\s*)?(?:表[一二三四五六七八九十\
                              r"(?:[一二三四五六七八九十]+[、.．]|第[一二三四五六七八九十]+部分[、:：]?)?")
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """A paragraph (cells == ()) or a table row, with the section it belongs to."""
 
     section: str | None
@@ -36,12 +36,18 @@ class Item:
 class Sections:
     items: list[Item]
     headings: dict[str, int] = field(default_factory=dict)  # section → line of its heading
+    _by_section: dict[str | None, list[Item]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for item in self.items:
+            self._by_section.setdefault(item.section, []).append(item)
 
     def paragraphs(self, *sections: str | None) -> list[str]:
-        return [i.text for i in self.items if not i.is_row and i.section in sections]
+        return [i.text for i in self.items if not i.cells and i.section in sections]
 
     def rows(self, section: str) -> list[Item]:
-        return [i for i in self.items if i.section == section]
+        """Every item of the section, in order (rows and the paragraphs between them)."""
+        return self._by_section.get(section, [])
 
 
 @lru_cache(maxsize=1 << 14)
@@ -81,22 +87,23 @@ def _row_section(cells: tuple[str, ...]) -> str | None:
 _CELL_LIKE_MAX = 40
 
 
-def _as_cells(text: str) -> list[str] | None:
+@lru_cache(maxsize=1 << 14)
+def _as_cells(text: str) -> tuple[str, ...] | None:
     """A short paragraph inside a table section read as table cells (a table flattened into one
     cell per paragraph, or a loose line such as '行政许可 97'); None for prose."""
     s = text.strip()
     if len(squeeze(s)) > _CELL_LIKE_MAX or s.endswith(("。", "；", ";")):
         return None
     if cell_kind(s) != "text":
-        return [s]
-    return s.split()
+        return (s,)
+    return tuple(s.split())
 
 
 def split_sections(doc: Document) -> Sections:
     items: list[Item] = []
     headings: dict[str, int] = {}
     current: str | None = None
-    loose: list[tuple[int, str, list[str]]] = []  # short paragraphs of a table section, as cells
+    loose: list[tuple[int, str, tuple[str, ...]]] = []  # short paragraphs of a table section, as cells
 
     def flush_loose() -> None:
         cells = [(line, c) for line, _, cs in loose for c in cs]

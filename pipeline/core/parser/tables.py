@@ -196,9 +196,14 @@ def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[i
     return out
 
 
+@lru_cache(maxsize=None)
+def _empty_grid(row_codes: tuple[str, ...], column_codes: tuple[str, ...]) -> dict[tuple[str, str], None]:
+    return {(r, c): None for r in row_codes for c in column_codes}
+
+
 def parse_application(items: list[Item], format_version: str) -> tuple[dict, list[Finding]]:
     codes = cb.application_row_codes(format_version)
-    grid: dict[tuple[str, str], int | None] = {(r, a): None for r in codes for a in cb.APPLICANT_CODES}
+    grid: dict[tuple[str, str], int | None] = _empty_grid(codes, cb.APPLICANT_CODES).copy()
     findings: list[Finding] = []
     rows: list[LabelledRow] = []
     header_columns: dict[int, tuple[int, ...]] | None = None  # found only when a row needs it
@@ -260,7 +265,7 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
 # --- §四 review and litigation ----------------------------------------------------------------
 
 def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
-    grid: dict[tuple[str, str], int | None] = {k: None for k in cb.REVIEW_GRID}
+    grid: dict[tuple[str, str], int | None] = dict.fromkeys(cb.REVIEW_GRID)
     width = len(cb.REVIEW_GRID)
     per_proceeding = len(cb.OUTCOME_CODES)
     found_rows = 0
@@ -300,6 +305,7 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
 _MONEY = re.compile(r"^([+-]?\d+(?:\.\d+)?)(万元|元)$")
 
 
+@lru_cache(maxsize=1 << 14)
 def _proactive_value(cell: str, measure: str) -> float | None:
     s = squeeze(cell).replace(",", "")
     m = _MONEY.match(s)
@@ -312,6 +318,7 @@ def _proactive_value(cell: str, measure: str) -> float | None:
     return v
 
 
+@lru_cache(maxsize=1 << 14)
 def _item_of(label: str, format_version: str) -> str | None:
     key = label_key(label)
     best: tuple[int, str] | None = None
@@ -324,6 +331,7 @@ def _item_of(label: str, format_version: str) -> str | None:
     return best[1] if best else None
 
 
+@lru_cache(maxsize=1 << 14)
 def _header_measures(label_and_cells: str, format_version: str) -> tuple[str, ...]:
     key = label_key(label_and_cells)
     hits = []
@@ -349,9 +357,14 @@ def _measure_columns(header_cells: tuple[str, ...], measures: tuple[str, ...],
     return tuple(positions) if positions == sorted(set(positions)) else None
 
 
+@lru_cache(maxsize=None)
+def _empty_proactive_grid(format_version: str) -> dict[tuple[str, str], None]:
+    return {(i, m): None for i, ms in cb.PROACTIVE_GRID[format_version].items() for m in ms}
+
+
 def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[Finding]]:
     grid_spec = cb.PROACTIVE_GRID[format_version]
-    grid: dict[tuple[str, str], float | None] = {(i, m): None for i, ms in grid_spec.items() for m in ms}
+    grid: dict[tuple[str, str], float | None] = _empty_proactive_grid(format_version).copy()
     findings: list[Finding] = []
     seen: set[str] = set()
     header: tuple[str, ...] = ()

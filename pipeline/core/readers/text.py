@@ -16,7 +16,7 @@ import re
 from collections import Counter
 
 from pipeline.core.document import Block, Document, Paragraph, Table, TableRow, merge_adjacent_tables
-from pipeline.core.textnorm import display_width, rows_from_cell_stream, strip_debris
+from pipeline.core.textnorm import DEBRIS, display_width, rows_from_cell_stream, strip_debris
 
 _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
 _PAGE_FOOTER = re.compile(r"^[—\-–－]\s*\d{1,3}\s*[—\-–－]$|^第\s*\d{1,3}\s*页(?:\s*[/,，]?\s*共\s*\d+\s*页)?$")
@@ -53,10 +53,12 @@ def decode(data: bytes) -> tuple[str, str]:
     return str(best), best.encoding
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 def _looks_chinese(text: str) -> bool:
     sample = text[:4000]
-    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
-    return cjk >= max(1, len(sample.strip()) // 10)
+    return len(_CJK.findall(sample)) >= max(1, len(sample.strip()) // 10)
 
 
 def _stream_cell(line: str) -> str | None:
@@ -76,8 +78,21 @@ def _pipe_cells(line: str) -> list[str] | None:
     return [c.strip() for c in s[1:-1].split("|")]
 
 
+def _is_separator_row(cells: list[str]) -> bool:
+    """Only empty cells and Markdown rules ('---', ':--:')."""
+    joined = "".join(cells)
+    if not joined:
+        return True
+    if "-" not in joined:
+        return False
+    return all(not c or _SEPARATOR_CELL.match(c) for c in cells)
+
+
 def text_to_document(text: str, encoding: str | None = None) -> Document:
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """One pass over the lines, each classified by its first characters; the per-line work is kept
+    to a few string tests because this loop runs for every line of every plain-text report."""
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    clean_lines = [strip_debris(l) for l in raw_lines] if DEBRIS.search(text) else raw_lines
     blocks: list[Block] = []
     rows: list[TableRow] = []
     pending: list[str] = []  # cells of a one-cell-per-line row
@@ -85,6 +100,9 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
     stream: list[tuple[int, str]] = []  # one-cell-per-line cells ending in ' |'
     prev_was_cell = False
     paragraph_lines: list[tuple[int, str]] = []
+    wrap_width = _wrap_width(raw_lines)
+    footer = _PAGE_FOOTER.match
+    heading = _HEADING.match
 
     def flush_pending() -> None:
         nonlocal pending, stream
@@ -98,73 +116,80 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
             stream = []
         if pending:
             rows.append(TableRow(tuple(pending), pending_line))
-        pending = []
+            pending = []
 
     def flush_table() -> None:
         nonlocal rows
-        flush_pending()
+        if stream or pending:
+            flush_pending()
         if rows:
             blocks.append(Table(tuple(rows)))
-        rows = []
+            rows = []
 
-    def flush_paragraphs() -> None:
-        nonlocal paragraph_lines
-        if paragraph_lines:
-            blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
-            paragraph_lines = []
-
-    wrap_width = _wrap_width(lines)
-    for number, raw in enumerate(lines, start=1):
+    for number, (raw, cleaned) in enumerate(zip(raw_lines, clean_lines), start=1):
         cell_line = raw.startswith("\t")  # Word's export: one cell per line behind a tab, blank cells too
-        line = strip_debris(raw).rstrip()
-        if cell_line and not line:
+        line = cleaned.rstrip()
+        if not line:
+            if not cell_line:  # a blank line ends a row and a paragraph
+                if stream or pending:
+                    flush_pending()
+                if paragraph_lines:
+                    blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
+                    paragraph_lines = []
+                prev_was_cell = False
+                continue
             line = "\t"
-        if not line.strip() and not cell_line:
-            flush_pending()
-            flush_paragraphs()
-            prev_was_cell = False
-            continue
-        has_pipe = "|" in line
-        cell = _stream_cell(line) if has_pipe else None
-        if cell is not None:
-            flush_paragraphs()
-            if pending:
-                flush_pending()
-            stream.append((number, cell))
-            prev_was_cell = False
-            continue
+        lead_tab = line[0] == "\t"
+        cells = None
+        if "|" in line:
+            cell = _stream_cell(line)
+            if cell is not None:
+                if paragraph_lines:
+                    blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
+                    paragraph_lines = []
+                if pending:
+                    flush_pending()
+                stream.append((number, cell))
+                prev_was_cell = False
+                continue
+            cells = _pipe_cells(line)
         if stream:
             flush_pending()
-        cells = _pipe_cells(line) if has_pipe else None
-        if cells is None and "\t" in (line[1:] if line.startswith("\t") else line):
-            cells = [c.strip() for c in strip_debris(raw.rstrip("\r\n")).split("\t")]  # a tab-separated row,
-            # trailing empty cells kept (a blank 总计 at the end of a row)
+        if cells is None and "\t" in line and "\t" in (line[1:] if lead_tab else line):
+            cells = [c.strip() for c in cleaned.split("\t")]  # a tab-separated row, trailing empty cells
+            # kept (a blank 总计 at the end of a row)
         if cells is not None:
-            if all(_SEPARATOR_CELL.match(c) or not c for c in cells):
+            if _is_separator_row(cells):
                 continue
-            flush_paragraphs()
-            flush_pending()
+            if paragraph_lines:
+                blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
+                paragraph_lines = []
+            if pending:
+                flush_pending()
             rows.append(TableRow(tuple(cells), number))
             prev_was_cell = False
             continue
-        if line.startswith("\t"):  # one cell on its own line
-            flush_paragraphs()
+        if lead_tab:  # one cell on its own line
+            if paragraph_lines:
+                blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
+                paragraph_lines = []
             if not pending:
                 pending_line = number
             pending.append(line.strip())
             prev_was_cell = True
             continue
         stripped = line.strip()
-        if prev_was_cell and pending and display_width(stripped) <= 60 and not _HEADING.match(stripped):
+        if prev_was_cell and pending and display_width(stripped) <= 60 and not heading(stripped):
             pending[-1] += stripped  # a wrapped cell label ('结果' / '维持')
             continue
-        if is_page_footer(stripped):
+        if footer(stripped):
             continue
         flush_table()
         prev_was_cell = False
         paragraph_lines.append((number, stripped))
     flush_table()
-    flush_paragraphs()
+    if paragraph_lines:
+        blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
     return Document(tuple(merge_adjacent_tables(blocks)), "txt", encoding)
 
 
@@ -175,7 +200,11 @@ def is_page_footer(line: str) -> bool:
 
 def _wrap_width(lines: list[str]) -> int | None:
     """The width a PDF converter wrapped prose at, or None when lines are whole paragraphs."""
-    widths = [display_width(l.strip()) for l in lines if l.strip() and "\t" not in l and "|" not in l]
+    widths = []
+    for line in lines:
+        s = line.strip()
+        if s and "\t" not in line and "|" not in line:
+            widths.append(display_width(s))
     long = [w for w in widths if w >= 40]
     if len(long) < 8:
         return None
@@ -186,27 +215,33 @@ def _wrap_width(lines: list[str]) -> int | None:
     return mode * 4
 
 
+_ENDS = tuple(SENTENCE_END)
+_ENDS_OR_TITLE = (*SENTENCE_END, "报告")
+
+
 def _join_wrapped(lines: list[tuple[int, str]], wrap_width: int | None) -> list[Paragraph]:
     if wrap_width is None:  # too few lines to measure the wrap: join only lines cut mid-sentence
-        out: list[Paragraph] = []
+        groups: list[tuple[int, list[str]]] = []  # (first line, the lines joined)
         for number, text in lines:
-            prev = out[-1].text if out else ""
-            if prev and display_width(prev.split("\n")[-1]) >= _MIN_WRAPPED and not prev.endswith((*SENTENCE_END, "报告")) \
-                    and not _HEADING.match(text) and out[-1].line + prev.count("\n") + 1 == number:
-                out[-1] = Paragraph(prev + "\n" + text, out[-1].line)
-            else:
-                out.append(Paragraph(text, number))
-        return [Paragraph(p.text.replace("\n", ""), p.line) for p in out]
+            if groups:
+                start, parts = groups[-1]
+                last = parts[-1]
+                if display_width(last) >= _MIN_WRAPPED and not last.endswith(_ENDS_OR_TITLE) \
+                        and not _HEADING.match(text) and start + len(parts) == number:
+                    parts.append(text)
+                    continue
+            groups.append((number, [text]))
+        return [Paragraph("".join(parts), start) for start, parts in groups]
     out: list[Paragraph] = []
     start, buf = 0, ""
     for number, text in lines:
-        if buf and buf.endswith(tuple(SENTENCE_END)) and _HEADING.match(text):
+        if buf and buf.endswith(_ENDS) and _HEADING.match(text):
             out.append(Paragraph(buf, start))  # '…检查。' then '二、主动公开…': a new paragraph
             buf = ""
         if not buf:
             start = number
         buf += text
-        if display_width(text) < wrap_width - 8 or text.endswith(tuple(SENTENCE_END)) and display_width(text) < \
+        if display_width(text) < wrap_width - 8 or text.endswith(_ENDS) and display_width(text) < \
                 wrap_width - 2 or buf == text and text.endswith("报告"):  # a title line stands alone
             out.append(Paragraph(buf, start))
             buf = ""
