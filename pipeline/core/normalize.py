@@ -7,6 +7,8 @@ once and share one report.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import polars as pl
 
 from pipeline.core import codebook as cb
@@ -32,6 +34,7 @@ _RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error"
                   "segment": pl.String}
 
 
+@lru_cache(maxsize=None)
 def _unit_schema(table: str) -> dict[str, pl.DataType]:
     if table == "parse_result":
         return _RESULT_SCHEMA  # type: ignore[return-value]
@@ -40,6 +43,25 @@ def _unit_schema(table: str) -> dict[str, pl.DataType]:
     contract.pop("source_path", None)  # dim_report's path is the first file with the content, set later
     key = {"source_format": pl.String} if table in BIG_TABLES + ("carried",) else _KEY_SCHEMA
     return {**key, **contract}  # type: ignore[dict-item]
+
+
+# grid table → the record's grid it is read from
+_GRID_SOURCES = {"fact_application": "application", "carried": "application",
+                 "fact_proactive_disclosure": "proactive", "fact_review_litigation": "review_litigation"}
+
+
+@lru_cache(maxsize=None)
+def _grid_keys(table: str, format_version: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
+    """Every cell of a grid table for one report, in order: (keys, first codes, second codes)."""
+    if table == "fact_application":
+        keys = tuple((r, a) for r in cb.application_row_codes(format_version) for a in cb.APPLICANT_CODES)
+    elif table == "carried":
+        keys = tuple((r, a) for r in (cb.ROW_CARRIED_OVER, cb.ROW_CARRIED_FORWARD) for a in cb.APPLICANT_CODES)
+    elif table == "fact_proactive_disclosure":
+        keys = tuple((i, m) for i, ms in cb.PROACTIVE_GRID[format_version].items() for m in ms)
+    else:
+        keys = cb.REVIEW_GRID
+    return keys, tuple(k[0] for k in keys), tuple(k[1] for k in keys)
 
 
 def owner_key(table: str) -> list[str]:
@@ -52,8 +74,11 @@ def empty_units() -> dict[str, pl.DataFrame]:
 
 
 def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
-    """Frames for parsed units (each `ParsedFile` is one distinct content), with the unit key."""
-    rows: dict[str, list[tuple]] = {t: [] for t in UNIT_TABLES}
+    """Frames for parsed units (each `ParsedFile` is one distinct content), with the unit key.
+    The grid tables (every cell of every report) are built column by column: a few list
+    extensions per report instead of a tuple per cell."""
+    rows: dict[str, list[tuple]] = {t: [] for t in UNIT_TABLES if t not in _GRID_SOURCES}
+    grids: dict[str, tuple[list, list, list, list, list]] = {t: ([], [], [], [], []) for t in _GRID_SOURCES}
     for p in parsed:
         key = (p.file_sha256, p.source_format)
         rows["parse_result"].append((*key, p.bytes, p.status, p.error, p.report_id, None))
@@ -62,21 +87,23 @@ def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
             continue
         fmt = p.source_format
         rows["dim_report"].append((*key, rid) + tuple(getattr(r, f) for f in REPORT_FIELDS))
-        rows["fact_application"].extend((fmt, rid, row, a, r.application.get((row, a)))
-                                        for row in cb.application_row_codes(r.format_version)
-                                        for a in cb.APPLICANT_CODES)
-        rows["carried"].extend((fmt, rid, row, a, r.application.get((row, a)))
-                               for row in (cb.ROW_CARRIED_OVER, cb.ROW_CARRIED_FORWARD) for a in cb.APPLICANT_CODES)
-        rows["fact_proactive_disclosure"].extend((fmt, rid, i, m, r.proactive.get((i, m)))
-                                                 for i, ms in cb.PROACTIVE_GRID[r.format_version].items()
-                                                 for m in ms)
-        rows["fact_review_litigation"].extend((fmt, rid, pr, o, r.review_litigation.get((pr, o)))
-                                              for pr, o in cb.REVIEW_GRID)
+        for table, source in _GRID_SOURCES.items():
+            keys, first, second = _grid_keys(table, r.format_version)
+            formats, ids, firsts, seconds, values = grids[table]
+            formats.extend([fmt] * len(keys))
+            ids.extend([rid] * len(keys))
+            firsts.extend(first)
+            seconds.extend(second)
+            values.extend(map(getattr(r, source).get, keys))
         rows["fact_disclosure_channel"].extend((*key, rid, c.channel, c.account_name, c.items, c.is_lower_bound,
                                                 c.unit, c.evidence) for c in r.channels)
         rows["fact_proposal"].extend((*key, rid, x.proposal_type, x.count, x.evidence) for x in r.proposals)
         rows["parser_finding"].extend((*key, rid, f.check_name, f.severity, f.detail) for f in r.findings)
-    return {t: pl.DataFrame(v, schema=_unit_schema(t), orient="row") for t, v in rows.items()}
+    out = {t: pl.DataFrame(v, schema=_unit_schema(t), orient="row") for t, v in rows.items()}
+    for table, columns in grids.items():
+        schema = _unit_schema(table)
+        out[table] = pl.DataFrame(dict(zip(schema, columns)), schema=schema)
+    return {t: out[t] for t in UNIT_TABLES}
 
 
 def concat_units(parts: list[dict[str, pl.DataFrame]], tables: tuple[str, ...] = UNIT_TABLES

@@ -12,6 +12,7 @@ from pipeline.core import codebook as cb
 from pipeline.core.records import ChannelCount, ProposalCount
 from pipeline.core.textnorm import squeeze
 
+_DIGIT = re.compile(r"\d")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。！？!?：:\n]")
 _COUNT = re.compile(r"(近|约|超过|超)?(\d+(?:\.\d+)?)(余|多)?(" + "|".join(cb.CHANNEL_UNITS) + r")(?![\u4e00-\u9fff]{0,1}(?:人|户|次浏览))")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,30})[”\"」』]")
@@ -40,9 +41,13 @@ def _account_for(sentence: str, channel: str) -> str | None:
 def extract_channels(paragraphs: list[str]) -> list[ChannelCount]:
     out: list[ChannelCount] = []
     for para in paragraphs:
-        for sentence in re.split(r"[。！？!?\n]", squeeze(para)):
+        flat = squeeze(para)
+        if not _DIGIT.search(flat):
+            continue  # a count needs a number: most paragraphs are skipped here
+        for sentence in re.split(r"[。！？!?\n]", flat):
             for clause in _CLAUSE_SPLIT.split(sentence):
-                out.extend(_clause_counts(clause, sentence))
+                if _DIGIT.search(clause):
+                    out.extend(_clause_counts(clause, sentence))
     return out
 
 
@@ -103,7 +108,10 @@ def extract_proposals(paragraphs: list[str]) -> list[ProposalCount]:
     """人大代表建议 / 政协提案 handled: a number right after the words, or 0 when negated."""
     result: dict[str, ProposalCount] = {}
     for para in paragraphs:
-        for clause in re.split(r"[，,；;。！？!?\n]", squeeze(para)):
+        flat = squeeze(para)
+        if not _PROPOSAL_WORDS.search(flat):
+            continue
+        for clause in re.split(r"[，,；;。！？!?\n]", flat):
             taken = [(m.start(), m.end(), _PROPOSAL_OF[m.group()]) for m in _PROPOSAL_WORDS.finditer(clause)]
             for start, end, code in taken:
                 if code in result:
@@ -125,7 +133,10 @@ def applications_received(paragraphs: list[str]) -> tuple[int, str] | None:
     """The number of new disclosure applications the prose says were received, with its clause:
     '共收到政府信息公开申请15件' → 15, '未收到政府信息公开申请' → 0. None when the prose says nothing."""
     for para in paragraphs:
-        for clause in re.split(r"[，,；;。！？!?\n]", squeeze(para)):
+        flat = squeeze(para)
+        if "申请" not in flat and "办件" not in flat:
+            continue
+        for clause in re.split(r"[，,；;。！？!?\n]", flat):
             if "申请" not in clause and "办件" not in clause or any(w in clause for w in _NOT_APPLICATIONS):
                 continue
             m = _RECEIVED.search(clause)

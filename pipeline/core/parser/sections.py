@@ -70,11 +70,14 @@ def heading_section(text: str) -> str | None:
     return None
 
 
+_REVIEW_MIN_NUMBERS = 12  # §四 is the only table with a row of a dozen numbers or more
+
+
 @lru_cache(maxsize=1 << 14)
 def _row_section(cells: tuple[str, ...]) -> str | None:
     """Guess the table section of a row that sits outside any table section."""
     numbers = sum(1 for c in cells if cell_kind(c) == "number")
-    if numbers >= 12:
+    if numbers >= _REVIEW_MIN_NUMBERS:
         return cb.SECTION_REVIEW
     text = squeeze("".join(cells))
     if any(k in text for item in cb.PROACTIVE_ITEMS for k in item.keywords) or "第二十条" in text:
@@ -106,14 +109,14 @@ def split_sections(doc: Document) -> Sections:
     loose: list[tuple[int, str, tuple[str, ...]]] = []  # short paragraphs of a table section, as cells
 
     def flush_loose() -> None:
+        if not loose:
+            return
         cells = [(line, c) for line, _, cs in loose for c in cs]
         if sum(1 for _, c in cells if cell_kind(c) == "number") >= 2:
-            lines = iter(line for line, _ in cells)
+            at = 0  # a row's line is the line of its first cell
             for row in rows_from_cell_stream([c for _, c in cells]):
-                first = next(lines)
-                for _ in row[1:]:
-                    next(lines)
-                items.append(Item(current, first, cells=tuple(row)))
+                items.append(Item(current, cells[at][0], "", tuple(row)))
+                at += len(row)
         else:
             items.extend(Item(current, line, text=text) for line, text, _ in loose)
         loose.clear()
@@ -136,10 +139,12 @@ def split_sections(doc: Document) -> Sections:
             continue
         assert isinstance(block, Table)
         flush_loose()
-        for row in block.rows:
-            section = current if current in cb.TABLE_SECTIONS else _row_section(row.cells)
-            if section == cb.SECTION_APPLICATION and _row_section(row.cells) == cb.SECTION_REVIEW:
+        in_table_section = current in cb.TABLE_SECTIONS
+        for cells, line in block.rows:
+            section = current if in_table_section else _row_section(cells)
+            if section == cb.SECTION_APPLICATION and len(cells) >= _REVIEW_MIN_NUMBERS \
+                    and _row_section(cells) == cb.SECTION_REVIEW:
                 section = cb.SECTION_REVIEW  # a §四 row whose heading was lost (seed 003)
-            items.append(Item(section, row.line, cells=row.cells))
+            items.append(Item(section, line, "", cells))
     flush_loose()
     return Sections(items, headings)

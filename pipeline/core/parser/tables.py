@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.core import codebook as cb
 from pipeline.core.parser.sections import Item
@@ -18,8 +18,7 @@ from pipeline.core.textnorm import cell_kind, label_key, parse_number, squeeze, 
 N_APPLICANTS = len(cb.APPLICANT_CODES)
 
 
-@dataclass(frozen=True)
-class LabelledRow:
+class LabelledRow(NamedTuple):
     label: str  # label cells joined, squeezed
     values: tuple[str, ...]  # the cells after the label
     line: int
@@ -58,6 +57,21 @@ def fit_values(values: tuple[str, ...], width: int) -> tuple[str, ...] | None:
 def to_int(cell: str) -> int | None:
     v = parse_number(cell)
     return int(v) if v is not None and float(v).is_integer() else None
+
+
+@lru_cache(maxsize=1 << 15)
+def _to_ints(cells: tuple[str, ...]) -> tuple[int | None, ...]:
+    return tuple(to_int(c) for c in cells)
+
+
+@lru_cache(maxsize=None)
+def _row_keys(row_code: str) -> tuple[tuple[str, str], ...]:
+    return tuple((row_code, a) for a in cb.APPLICANT_CODES)
+
+
+@lru_cache(maxsize=1 << 15)
+def _has_number(cells: tuple[str, ...]) -> bool:
+    return any(cell_kind(c) == "number" for c in cells)
 
 
 # --- §三 application matrix -------------------------------------------------------------------
@@ -141,7 +155,11 @@ def _at_header_columns(row: LabelledRow, columns: tuple[int, ...] | None) -> tup
 
 def _in_order(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[int | None] | None:
     """The placement of a well-formed table without the search: every row labelled with exactly
-    one code, in the format's order. None when any row needs `_align`."""
+    one code, in the format's order; or every row on the next code with no code skipped, which
+    costs nothing in `_align`'s terms and is its only such solution (rows whose label a converter
+    moved into the header row). None when any row needs `_align`."""
+    if len(cands) <= len(codes) and all(c is None or codes[i] in c for i, c in enumerate(cands)):
+        return list(range(len(cands)))
     index = {c: i for i, c in enumerate(codes)}
     out: list[int | None] = []
     last = -1
@@ -208,11 +226,10 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
     rows: list[LabelledRow] = []
     header_columns: dict[int, tuple[int, ...]] | None = None  # found only when a row needs it
     for it in items:
-        if not it.is_row:
+        if not it.cells:
             continue
         lr = split_label(it.cells)
-        kinds = [cell_kind(c) for c in lr.values]
-        if "number" not in kinds and (not lr.label or _is_header(lr.label)
+        if not _has_number(lr.values) and (not lr.label or _is_header(lr.label)
                                       or _label_candidates(lr.label, format_version) is None):
             continue  # header or title row
         if not lr.values:
@@ -247,12 +264,10 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
                                     f"§三 row {code}: {len(row.values)} cells for {N_APPLICANTS} columns; "
                                     "left NULL"))
             continue
-        blanks = []
-        for a, cell in zip(cb.APPLICANT_CODES, vals):
-            grid[(code, a)] = to_int(cell)
-            if grid[(code, a)] is None:
-                blanks.append(a)
-        if blanks:
+        ints = _to_ints(vals)
+        grid.update(zip(_row_keys(code), ints))
+        if None in ints:
+            blanks = [a for a, v in zip(cb.APPLICANT_CODES, ints) if v is None]
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
                                     f"§三 row {code}: blank cells {', '.join(blanks)}"))
     missing = [c for c in codes if c not in placed]
@@ -270,10 +285,10 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
     per_proceeding = len(cb.OUTCOME_CODES)
     found_rows = 0
     for it in items:
-        if not it.is_row:
+        if not it.cells:
             continue
         lr = split_label(it.cells)
-        if "number" not in {cell_kind(c) for c in lr.values}:
+        if not _has_number(lr.values):
             continue
         vals = fit_values(lr.values, width)
         if vals is not None:
@@ -371,9 +386,9 @@ def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[
     header_cells: tuple[str, ...] = ()
     any_row = False
     for it in items:
-        if not it.is_row and len(squeeze(it.text)) > 40:
+        if not it.cells and len(squeeze(it.text)) > 40:
             continue  # prose, not a loose table line such as '行政许可 97'
-        cells = it.cells if it.is_row else tuple(squeeze(t) for t in re.split(r"\s+", it.text.strip()))
+        cells = it.cells if it.cells else tuple(squeeze(t) for t in re.split(r"\s+", it.text.strip()))
         lr = split_label(cells)
         item = _item_of(lr.label, format_version)
         if item is None:
@@ -387,10 +402,10 @@ def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[
         expected = grid_spec[item]
         measures = header if set(header) == set(expected) else expected
         vals = fit_values(lr.values, len(measures))
-        if vals is None and it.is_row and len(header_cells) == len(cells):  # a grid row: the header places it
+        if vals is None and it.cells and len(header_cells) == len(cells):  # a grid row: the header places it
             vals = _at_header_columns(lr, _measure_columns(header_cells, measures, format_version))
         if vals is None:
-            if not it.is_row and not lr.values:
+            if not it.cells and not lr.values:
                 continue  # a prose line naming the item, not a table row
             seen.add(item)
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,

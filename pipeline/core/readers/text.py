@@ -58,7 +58,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def _looks_chinese(text: str) -> bool:
     sample = text[:4000]
-    return len(_CJK.findall(sample)) >= max(1, len(sample.strip()) // 10)
+    return len(sample) - len(_CJK.sub("", sample)) >= max(1, len(sample.strip()) // 10)
 
 
 def _stream_cell(line: str) -> str | None:
@@ -107,12 +107,10 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
     def flush_pending() -> None:
         nonlocal pending, stream
         if stream:
-            lines_of = iter(number for number, _ in stream)
+            at = 0  # a row's line is the line of its first cell
             for cells in rows_from_cell_stream([c for _, c in stream]):
-                first = next(lines_of)
-                for _ in cells[1:]:
-                    next(lines_of)
-                rows.append(TableRow(tuple(cells), first))
+                rows.append(TableRow(tuple(cells), stream[at][0]))
+                at += len(cells)
             stream = []
         if pending:
             rows.append(TableRow(tuple(pending), pending_line))
@@ -200,17 +198,17 @@ def is_page_footer(line: str) -> bool:
 
 def _wrap_width(lines: list[str]) -> int | None:
     """The width a PDF converter wrapped prose at, or None when lines are whole paragraphs."""
-    widths = []
+    long = []  # widths of 40 or more (a shorter line cannot be the widest when 8 are this long)
     for line in lines:
-        s = line.strip()
-        if s and "\t" not in line and "|" not in line:
-            widths.append(display_width(s))
-    long = [w for w in widths if w >= 40]
+        if len(line) >= 20 and "\t" not in line and "|" not in line:  # narrower than 40 columns if shorter
+            width = display_width(line.strip())
+            if width >= 40:
+                long.append(width)
     if len(long) < 8:
         return None
     mode, freq = Counter(w // 4 for w in long).most_common(1)[0]
     near = sum(1 for w in long if abs(w // 4 - mode) <= 1)
-    if near < 0.5 * len(long) or max(widths) > 4 * (mode * 4 + 4):
+    if near < 0.5 * len(long) or max(long) > 4 * (mode * 4 + 4):
         return None
     return mode * 4
 
@@ -226,7 +224,8 @@ def _join_wrapped(lines: list[tuple[int, str]], wrap_width: int | None) -> list[
             if groups:
                 start, parts = groups[-1]
                 last = parts[-1]
-                if display_width(last) >= _MIN_WRAPPED and not last.endswith(_ENDS_OR_TITLE) \
+                if len(last) * 2 >= _MIN_WRAPPED and display_width(last) >= _MIN_WRAPPED \
+                        and not last.endswith(_ENDS_OR_TITLE) \
                         and not _HEADING.match(text) and start + len(parts) == number:
                     parts.append(text)
                     continue
