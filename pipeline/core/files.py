@@ -182,25 +182,43 @@ def _run_batches(fn, refs, workers, max_bytes, batch_size, progress):
             yield result
 
 
+_THREADED_HASH_BYTES = 1 << 20  # files this large are hashed on threads (hashlib releases the GIL)
+
+
 def fingerprint(refs: list[RawFileRef], known: dict[str, tuple[int, int, str]] | None = None,
                 threads: int = 4) -> pl.DataFrame:
     """source_path, file_sha256, source_format, bytes, mtime_ns of every file. A file whose path,
     size and modification time match `known` (path → (bytes, mtime_ns, sha256), from the last run)
-    keeps its hash unread; others are read and hashed (hashing releases the GIL, so a few threads
-    work in parallel). An unreadable file gets an all-zero hash."""
+    keeps its hash unread; others are read and hashed. Small files are hashed in this thread (a
+    thread pool's per-task cost is several times the hashing of a few kilobytes); large ones on
+    `threads` threads. An unreadable file gets an all-zero hash."""
     known = known or {}
-
-    def one(ref: RawFileRef) -> tuple[str, str, str, int, int]:
+    rows: list[tuple[str, str, str, int, int] | None] = []
+    large: list[tuple[int, RawFileRef, os.stat_result]] = []
+    for ref in refs:
         try:
             stat = ref.path.stat()
             seen = known.get(ref.source_path)
             if seen is not None and seen[0] == stat.st_size and seen[1] == stat.st_mtime_ns:
-                return ref.source_path, seen[2], ref.source_format, stat.st_size, stat.st_mtime_ns
-            return ref.source_path, _sha256_file(ref.path), ref.source_format, stat.st_size, stat.st_mtime_ns
+                rows.append((ref.source_path, seen[2], ref.source_format, stat.st_size, stat.st_mtime_ns))
+            elif stat.st_size >= _THREADED_HASH_BYTES:
+                large.append((len(rows), ref, stat))
+                rows.append(None)
+            else:
+                rows.append((ref.source_path, hashlib.sha256(ref.path.read_bytes()).hexdigest(), ref.source_format,
+                             stat.st_size, stat.st_mtime_ns))
         except OSError:
-            return ref.source_path, "0" * 64, ref.source_format, 0, 0
+            rows.append((ref.source_path, "0" * 64, ref.source_format, 0, 0))
+
+    def hashed(ref: RawFileRef) -> str | None:
+        try:
+            return _sha256_file(ref.path)
+        except OSError:
+            return None
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        rows = list(pool.map(one, refs))
+        for (i, ref, stat), sha in zip(large, pool.map(hashed, [ref for _, ref, _ in large])):
+            rows[i] = (ref.source_path, sha, ref.source_format, stat.st_size, stat.st_mtime_ns) if sha else \
+                (ref.source_path, "0" * 64, ref.source_format, 0, 0)
     return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
 
 

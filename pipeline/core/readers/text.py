@@ -61,16 +61,6 @@ def _looks_chinese(text: str) -> bool:
     return len(sample) - len(_CJK.sub("", sample)) >= max(1, len(sample.strip()) // 10)
 
 
-def _stream_cell(line: str) -> str | None:
-    """The cell of a line such as '予以公开 |' or ' |' (one cell per line), else None."""
-    s = line.strip()
-    if s == "|":
-        return ""
-    if len(s) >= 2 and s.endswith("|") and not s.startswith("|") and "|" not in s[:-1]:
-        return s[:-1].strip()
-    return None
-
-
 def _pipe_cells(line: str) -> list[str] | None:
     s = line.strip()
     if len(s) < 2 or not (s.startswith("|") and s.endswith("|")):
@@ -91,7 +81,8 @@ def _is_separator_row(cells: list[str]) -> bool:
 def text_to_document(text: str, encoding: str | None = None) -> Document:
     """One pass over the lines, each classified by its first characters; the per-line work is kept
     to a few string tests because this loop runs for every line of every plain-text report."""
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    raw_lines = text.split("\n")
     clean_lines = [strip_debris(l) for l in raw_lines] if DEBRIS.search(text) else raw_lines
     blocks: list[Block] = []
     rows: list[TableRow] = []
@@ -99,8 +90,8 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
     pending_line = 0
     stream: list[tuple[int, str]] = []  # one-cell-per-line cells ending in ' |'
     prev_was_cell = False
-    paragraph_lines: list[tuple[int, str]] = []
-    wrap_width = _wrap_width(raw_lines)
+    paragraph_lines: list[Paragraph] = []  # the lines of the paragraph being read
+    wrap_width = _wrap_width(text)
     footer = _PAGE_FOOTER.match
     heading = _HEADING.match
 
@@ -125,31 +116,35 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
             rows = []
 
     for number, (raw, cleaned) in enumerate(zip(raw_lines, clean_lines), start=1):
-        cell_line = raw.startswith("\t")  # Word's export: one cell per line behind a tab, blank cells too
         line = cleaned.rstrip()
         if not line:
-            if not cell_line:  # a blank line ends a row and a paragraph
+            if raw[:1] != "\t":  # a blank line ends a row and a paragraph
                 if stream or pending:
                     flush_pending()
                 if paragraph_lines:
-                    blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
+                    if len(paragraph_lines) == 1:
+                        blocks.append(paragraph_lines[0])
+                    else:
+                        blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
                     paragraph_lines = []
                 prev_was_cell = False
                 continue
-            line = "\t"
+            line = "\t"  # Word's export: one cell per line behind a tab, blank cells too
         lead_tab = line[0] == "\t"
         cells = None
         if "|" in line:
-            cell = _stream_cell(line)
-            if cell is not None:
-                if paragraph_lines:
-                    blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
-                    paragraph_lines = []
-                if pending:
-                    flush_pending()
-                stream.append((number, cell))
-                prev_was_cell = False
-                continue
+            if line[-1] == "|":  # ' |' or '予以公开 |': one cell per line, ending in a pipe
+                s = line.lstrip()
+                cell = "" if s == "|" else s[:-1].strip() if s[0] != "|" and s.count("|") == 1 else None
+                if cell is not None:
+                    if paragraph_lines:
+                        blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
+                        paragraph_lines = []
+                    if pending:
+                        flush_pending()
+                    stream.append((number, cell))
+                    prev_was_cell = False
+                    continue
             cells = _pipe_cells(line)
         if stream:
             flush_pending()
@@ -182,9 +177,10 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
             continue
         if footer(stripped):
             continue
-        flush_table()
+        if rows or stream or pending:
+            flush_table()
         prev_was_cell = False
-        paragraph_lines.append((number, stripped))
+        paragraph_lines.append(Paragraph(stripped, number))
     flush_table()
     if paragraph_lines:
         blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
@@ -196,14 +192,14 @@ def is_page_footer(line: str) -> bool:
     return bool(_PAGE_FOOTER.match(line.strip()))
 
 
-def _wrap_width(lines: list[str]) -> int | None:
+_LONG_LINE = re.compile(r"^[^\t|\n]{20,}$", re.M)
+
+
+def _wrap_width(text: str) -> int | None:
     """The width a PDF converter wrapped prose at, or None when lines are whole paragraphs."""
-    long = []  # widths of 40 or more (a shorter line cannot be the widest when 8 are this long)
-    for line in lines:
-        if len(line) >= 20 and "\t" not in line and "|" not in line:  # narrower than 40 columns if shorter
-            width = display_width(line.strip())
-            if width >= 40:
-                long.append(width)
+    # widths of 40 or more (a shorter line cannot be the widest when 8 are this long); a line of
+    # fewer than 20 characters is narrower than 40 columns
+    long = [w for w in (display_width(line.strip()) for line in _LONG_LINE.findall(text)) if w >= 40]
     if len(long) < 8:
         return None
     mode, freq = Counter(w // 4 for w in long).most_common(1)[0]
@@ -217,10 +213,13 @@ _ENDS = tuple(SENTENCE_END)
 _ENDS_OR_TITLE = (*SENTENCE_END, "报告")
 
 
-def _join_wrapped(lines: list[tuple[int, str]], wrap_width: int | None) -> list[Paragraph]:
+def _join_wrapped(lines: list[Paragraph], wrap_width: int | None) -> list[Paragraph]:
+    """Consecutive lines of prose → paragraphs, joining the lines a converter wrapped."""
+    if len(lines) == 1:
+        return lines
     if wrap_width is None:  # too few lines to measure the wrap: join only lines cut mid-sentence
         groups: list[tuple[int, list[str]]] = []  # (first line, the lines joined)
-        for number, text in lines:
+        for text, number in lines:
             if groups:
                 start, parts = groups[-1]
                 last = parts[-1]
@@ -233,7 +232,7 @@ def _join_wrapped(lines: list[tuple[int, str]], wrap_width: int | None) -> list[
         return [Paragraph("".join(parts), start) for start, parts in groups]
     out: list[Paragraph] = []
     start, buf = 0, ""
-    for number, text in lines:
+    for text, number in lines:
         if buf and buf.endswith(_ENDS) and _HEADING.match(text):
             out.append(Paragraph(buf, start))  # '…检查。' then '二、主动公开…': a new paragraph
             buf = ""
