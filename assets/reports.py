@@ -15,14 +15,16 @@ GROUP = "ingest"
 
 
 def progress_logger(context: dg.AssetExecutionContext, what: str):
-    """A progress callback that logs about twenty lines over a run: done/total and rate."""
+    """A progress callback that logs done/total, rate and time left: at most twenty lines over a
+    run and one every few seconds (each line is an event in the run's log)."""
     started = time.perf_counter()
-    last = [0]
+    last = [0, started]
 
     def progress(done: int, total: int) -> None:
-        if done == total or done - last[0] >= max(1, total // 20):
-            last[0] = done
-            rate = done / max(time.perf_counter() - started, 1e-9)
+        now = time.perf_counter()
+        if done == total or done - last[0] >= max(1, total // 20) and now - last[1] >= 3:
+            last[:] = [done, now]
+            rate = done / max(now - started, 1e-9)
             left = (total - done) / rate if rate else 0
             context.log.info(f"{what}: {done:,}/{total:,} files ({rate:,.0f} files/s, about {left:,.0f} s left)")
     return progress

@@ -148,7 +148,6 @@ def parse_units(refs: list[RawFileRef], segment_dir: Path, workers: int | None =
     that only compact columnar data crosses process boundaries; the grid tables go to Parquet
     segments in `segment_dir`. Returns (small frames, CPU seconds per stage)."""
     workers = workers or os.cpu_count() or 1
-    batch_size = batch_size or max(64, min(512, len(refs) // (workers * 8) or 1))
     segment_dir.mkdir(parents=True, exist_ok=True)
     parts, timings = [], Counter()
     fn = partial(_parse_batch_to_frames, segment_dir=segment_dir)
@@ -158,13 +157,25 @@ def parse_units(refs: list[RawFileRef], segment_dir: Path, workers: int | None =
     return normalize.concat_units(parts, normalize.SMALL_UNIT_TABLES), timings
 
 
+def _batches(refs: list, workers: int, batch_size: int | None) -> list[list]:
+    """`batch_size` files per batch; or, by default, guided sizes: each batch a quarter of what
+    is left per worker, between 128 and 512 files, so that batches shrink towards the end and the
+    workers finish together (one task per file would spend more on pickling than on parsing)."""
+    out, i = [], 0
+    while i < len(refs):
+        size = batch_size or max(128, min(512, (len(refs) - i) // (workers * 4)))
+        out.append(refs[i: i + size])
+        i += size
+    return out
+
+
 def _run_batches(fn, refs, workers, max_bytes, batch_size, progress):
-    """Small inputs run in this process; larger ones on a process pool fed with batches (one task
-    per file would spend more on pickling than on parsing). Yields batch results in order."""
+    """Small inputs run in this process; larger ones on a process pool fed with batches.
+    Yields batch results in order."""
     workers = workers or os.cpu_count() or 1
-    batches = [refs[i: i + batch_size] for i in range(0, len(refs), batch_size)]
+    batches = _batches(refs, workers, batch_size)
     done = 0
-    if workers == 1 or len(refs) <= batch_size:
+    if workers == 1 or len(batches) == 1:
         results = (fn(b, max_bytes) for b in batches)
         for batch, result in zip(batches, results):
             done += len(batch)
