@@ -126,6 +126,34 @@ def test_parse_step_as_partitions_builds_the_same_warehouse(tmp_path, seeds_gold
     assert (warehouse.parent / "disclosure.parquet" / "fact_application" / "report_year=2024").is_dir()
 
 
+def test_a_content_parsed_in_two_partitions_is_published_once(tmp_path):
+    """Each partition has its own cache, so a file copied into another partition is parsed twice;
+    its report's grid rows must still come from one segment only."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    original = next(RAW.glob("001_*.txt"))
+    home = reports.partition_of(original.name, 3)
+    copy_name = next(f"copy_{i}.txt" for i in range(100) if reports.partition_of(f"copy_{i}.txt", 3) != home)
+    shutil.copy(original, raw / copy_name)
+    warehouse = tmp_path / "wh" / "disclosure.duckdb"
+    resources = {"raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))}
+    instance = dg.DagsterInstance.ephemeral()
+    assets = [reports.make_parsed_reports(3), tables.report_tables, tables.disclosure_warehouse,
+              tables.warehouse_parquet]
+    for key in ("000", "001", "002"):
+        assert dg.materialize(assets, selection="parsed_reports", partition_key=key, resources=resources,
+                              instance=instance).success
+    assert dg.materialize(assets, selection=dg.AssetSelection.all() - dg.AssetSelection.assets("parsed_reports"),
+                          resources=resources, instance=instance).success
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw_file").fetchone()[0] == 6
+        assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5
+        per_report = con.execute("SELECT count(*), count(DISTINCT (row_code, applicant)) FROM fact_application "
+                                 "WHERE report_id = (SELECT report_id FROM raw_file WHERE source_path = ?)",
+                                 [copy_name]).fetchone()
+        assert per_report == (175, 175)
+
+
 def test_quality_report_is_written_beside_the_warehouse(seeds_build):
     _, warehouse = seeds_build
     page = (warehouse.parent / "disclosure.quality.html").read_text(encoding="utf-8")

@@ -57,19 +57,38 @@ def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
     """Contract tables from the outputs of one or many parse steps (Dagster partitions): small
     tables as frames, grid tables as segments; plus `carried` (§三 rows 2 and 4) for the checks."""
     files = pl.concat([p["files"] for p in parts])
-    units = normalize.concat_units([{t: p[t] for t in normalize.SMALL_UNIT_TABLES} for p in parts],
-                                   normalize.SMALL_UNIT_TABLES)
+    units = normalize.concat_units(_first_part_wins(parts), normalize.SMALL_UNIT_TABLES)
     tables: dict[str, Table] = dict(normalize.assemble(files, units))
-    owners = normalize.report_owners(tables["raw_file"]).select("report_id", "source_format")  # type: ignore[arg-type]
-    used = units["parse_result"].join(owners, on=["report_id", "source_format"], how="semi")["segment"]
+    # each report's grid rows are taken from exactly one segment: the one its unit's parse result
+    # names (a content parsed in two partitions has two; the first is kept). Within a segment the
+    # worker's pandera check made the grid keys unique, so the published tables are unique too.
+    segment_of = units["parse_result"].filter(pl.col("segment").is_not_null()).unique(
+        list(normalize.UNIT_KEY), keep="first", maintain_order=True).select(*normalize.UNIT_KEY, "segment")
+    owners = normalize.report_owners(tables["raw_file"]).join(  # type: ignore[arg-type]
+        segment_of, on=list(normalize.UNIT_KEY)).select("report_id", "source_format", "segment")
+    folder_of = {s: Path(part["segment_dir"]["path"][0]) for part in parts
+                 for s in part["parse_result"]["segment"].drop_nulls().unique()}
+    used = sorted(owners["segment"].unique())
     for table in normalize.BIG_TABLES:
-        paths = []
-        for part in parts:
-            folder = Path(part["segment_dir"]["path"][0])
-            ids = set(part["parse_result"]["segment"].drop_nulls()) & set(used.drop_nulls())
-            paths += [str(folder / f"{s}.{table}.parquet") for s in sorted(ids)]
-        tables[table] = SegmentedTable(tuple(paths), tuple(polars_schema(TABLE_MODELS[table])), owners)
+        files = pl.DataFrame({"segment": used, "file": [str(folder_of[s] / f"{s}.{table}.parquet") for s in used]},
+                             schema={"segment": pl.String, "file": pl.String})
+        tables[table] = SegmentedTable(tuple(files["file"]), tuple(polars_schema(TABLE_MODELS[table])),
+                                       owners.join(files, on="segment").drop("segment"))
     return tables
+
+
+def _first_part_wins(parts: list[dict[str, pl.DataFrame]]) -> list[dict[str, pl.DataFrame]]:
+    """The small unit frames of each part, without the units an earlier part already holds: a
+    content found in two partitions (each with its own cache) is parsed in both, and kept once."""
+    small = [{t: p[t] for t in normalize.SMALL_UNIT_TABLES} for p in parts]
+    if len(small) < 2:
+        return small
+    out, seen = [], pl.DataFrame(schema={k: pl.String for k in normalize.UNIT_KEY})
+    for units in small:
+        fresh = units["parse_result"].select(*normalize.UNIT_KEY).join(seen, on=list(normalize.UNIT_KEY), how="anti")
+        out.append(keep_only(units, fresh))
+        seen = pl.concat([seen, fresh])
+    return out
 
 
 def cache_dir_for(warehouse: Path) -> Path:
@@ -144,11 +163,6 @@ def validate(frames: dict[str, Table]) -> dict[str, Table]:
             for name, frame in frames.items()}
 
 
-def unique_keys() -> dict[str, list[str]]:
-    """The key of each grid table, checked inside DuckDB (the rows never meet in Python)."""
-    return {t: list(TABLE_MODELS[t].Config.unique) for t in normalize.BIG_TABLES}
-
-
 # Bumped when the warehouse's tables, views or checks change shape: a re-run then rebuilds even
 # if no raw file changed.
 WAREHOUSE_LAYOUT_VERSION = "3"
@@ -182,7 +196,7 @@ def publish_warehouse(tables: dict[str, Table], warehouse: Path) -> dict[str, in
                          "parser_version": [PARSER_VERSION], "layout_version": [WAREHOUSE_LAYOUT_VERSION],
                          "files": [tables["raw_file"].height], "reports": [tables["dim_report"].height]})  # type: ignore[union-attr]
     return publish({**ordered, **catalog.dimension_frames(), "build_info": info}, warehouse,
-                   sql_after=catalog.view_statements(), unique=unique_keys())
+                   sql_after=catalog.view_statements())
 
 
 def parquet_dir_for(warehouse: Path) -> Path:

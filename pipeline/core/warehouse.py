@@ -26,8 +26,9 @@ def CHECKPOINT_HOOK(con: duckdb.DuckDBPyConnection) -> None:
 @dataclass(frozen=True, eq=False)
 class SegmentedTable:
     """A table whose rows sit in Parquet segments (written by the parse workers), taken for the
-    reports in `owners` (report_id, source_format). DuckDB reads it straight into the warehouse,
-    so national-scale grids never pass through Python memory."""
+    reports in `owners` (report_id, source_format, file: the one segment file a report's rows are
+    read from). DuckDB reads it straight into the warehouse, so national-scale grids never pass
+    through Python memory."""
 
     files: tuple[str, ...]
     columns: tuple[str, ...]
@@ -37,8 +38,9 @@ class SegmentedTable:
         if not self.files:
             return "SELECT " + ", ".join(f"NULL AS {c}" for c in self.columns) + " WHERE false"
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
-        return (f"SELECT {', '.join('s.' + c for c in self.columns)} FROM read_parquet([{listed}]) s "
-                "SEMI JOIN segment_owners o ON s.report_id = o.report_id AND s.source_format = o.source_format")
+        return (f"SELECT {', '.join('s.' + c for c in self.columns)} FROM read_parquet([{listed}], filename=true) s "
+                "SEMI JOIN segment_owners o ON s.report_id = o.report_id AND s.source_format = o.source_format "
+                "AND s.filename = o.file")
 
     def read(self) -> pl.DataFrame:
         """The rows as one polars frame (for small folders and tests)."""
@@ -79,7 +81,7 @@ def build_lock(path: Path) -> Iterator[None]:
 
 
 def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, sql_after: list[str] | None = None,
-            unique: Mapping[str, list[str]] | None = None, memory_limit: str = "1GB") -> dict[str, int]:
+            memory_limit: str = "1GB") -> dict[str, int]:
     """Write `tables` (name → frame) into a fresh DuckDB file and atomically replace `path`.
 
     Returns the row count of each table as read back from the new file.
@@ -101,11 +103,6 @@ def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, s
                         continue
                     arrow = frame.to_arrow()  # noqa: F841  (DuckDB scans the local Arrow table by name)
                     con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow')
-                for name, key in (unique or {}).items():
-                    dupes = con.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{name}" GROUP BY {", ".join(key)} '
-                                        "HAVING count(*) > 1)").fetchone()[0]
-                    if dupes:
-                        raise ValueError(f"{name}: {dupes} duplicate keys ({', '.join(key)}); nothing published")
                 for stmt in sql_after or []:
                     con.execute(stmt)
                 counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}
