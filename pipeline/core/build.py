@@ -4,8 +4,10 @@ contract tables → checks → pandera → DuckDB. Dagster assets call the same 
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import shutil
 import time
 from collections import Counter
@@ -19,7 +21,7 @@ import polars as pl
 from pipeline.core import catalog, checks, normalize
 from pipeline.core.cache import ParseCache, keep_only
 from pipeline.core.parser import PARSER_VERSION
-from pipeline.core.files import DEFAULT_MAX_BYTES, RawFileRef, discover, fingerprint, parse_units
+from pipeline.core.files import DEFAULT_MAX_BYTES, RawFileRef, discover, fingerprint, parse_units, start_pool
 from pipeline.core.quality_report import write_quality_report
 from pipeline.core.records import ParsedFile
 from pipeline.core.warehouse import SegmentedTable, export_parquet, publish
@@ -96,6 +98,9 @@ def cache_dir_for(warehouse: Path) -> Path:
     return Path(warehouse).with_name(Path(warehouse).stem + ".parse-cache")
 
 
+_EARLY_POOL_FILES = 1024  # a first build of more files than this starts its workers before fingerprinting
+
+
 def parse_folder(raw_dir: Path, cache_dir: Path, workers: int | None = None,
                  max_bytes: int = DEFAULT_MAX_BYTES, progress: Callable[[int, int], None] | None = None,
                  refs: list[RawFileRef] | None = None) -> ParseRun:
@@ -104,22 +109,29 @@ def parse_folder(raw_dir: Path, cache_dir: Path, workers: int | None = None,
     t = time.perf_counter()
     refs = discover(raw_dir) if refs is None else refs
     cache = ParseCache(cache_dir)
-    files = fingerprint(refs, cache.known_files())
-    seconds["fingerprint"] = time.perf_counter() - t
+    known = cache.known_files()
+    workers = workers or os.cpu_count() or 1
+    # a first build of a large folder: the workers start (and import the parser) while the files
+    # are fingerprinted; other runs start them only if something needs parsing
+    early = not known and workers > 1 and len(refs) > _EARLY_POOL_FILES
+    with start_pool(workers) if early else contextlib.nullcontext() as pool:
+        files = fingerprint(refs, known)
+        seconds["fingerprint"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    keys = files.select(*normalize.UNIT_KEY).unique()
-    cached = keep_only(cache.load(), keys)
-    todo_keys = keys.join(cached["parse_result"], on=list(normalize.UNIT_KEY), how="anti")
-    todo_paths = set(files.join(todo_keys, on=list(normalize.UNIT_KEY), how="semi")
-                     .unique(list(normalize.UNIT_KEY), keep="first", maintain_order=True)["source_path"])
-    todo = [r for r in refs if r.source_path in todo_paths]
-    seconds["cache_load"] = time.perf_counter() - t
+        t = time.perf_counter()
+        keys = files.select(*normalize.UNIT_KEY).unique()
+        cached = keep_only(cache.load(), keys)
+        todo_keys = keys.join(cached["parse_result"], on=list(normalize.UNIT_KEY), how="anti")
+        todo_paths = set(files.join(todo_keys, on=list(normalize.UNIT_KEY), how="semi")
+                         .unique(list(normalize.UNIT_KEY), keep="first", maintain_order=True)["source_path"])
+        todo = [r for r in refs if r.source_path in todo_paths]
+        seconds["cache_load"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    new, stage_cpu = parse_units(todo, cache.segments, workers=workers, max_bytes=max_bytes, progress=progress)
-    seconds["parse_wall"] = time.perf_counter() - t
-    seconds.update({f"{k}_cpu": v for k, v in stage_cpu.items()})
+        t = time.perf_counter()
+        new, stage_cpu = parse_units(todo, cache.segments, workers=workers, max_bytes=max_bytes, progress=progress,
+                                     pool=pool)
+        seconds["parse_wall"] = time.perf_counter() - t
+        seconds.update({f"{k}_cpu": v for k, v in stage_cpu.items()})
 
     t = time.perf_counter()
     units = normalize.concat_units([cached, new], normalize.SMALL_UNIT_TABLES)

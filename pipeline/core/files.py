@@ -2,6 +2,7 @@
 across cores: a process pool over batches, each batch normalised to frames in its worker."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -141,17 +142,33 @@ def parse_files(refs: list[RawFileRef], workers: int | None = None, max_bytes: i
     return [p for batch in _run_batches(_parse_batch, refs, workers, max_bytes, batch_size, progress) for p in batch]
 
 
+def start_pool(workers: int) -> ProcessPoolExecutor:
+    """A parse pool whose workers start now and import the parser while the caller goes on (a
+    worker's start-up is about half a second). Spawned, not forked: polars' thread pool in this
+    process does not survive a fork (a forked worker can hang on its first polars call)."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):
+        pool.submit(_started)
+    return pool
+
+
+def _started() -> None:
+    """A no-op task: unpickling it in a new worker imports this module, and with it the parser."""
+
+
 def parse_units(refs: list[RawFileRef], segment_dir: Path, workers: int | None = None,
                 max_bytes: int = DEFAULT_MAX_BYTES, batch_size: int | None = None,
-                progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, pl.DataFrame], Counter]:
+                progress: Callable[[int, int], None] | None = None, pool: ProcessPoolExecutor | None = None
+                ) -> tuple[dict[str, pl.DataFrame], Counter]:
     """Parse files (one per distinct content) into unit frames, normalised inside the workers so
     that only compact columnar data crosses process boundaries; the grid tables go to Parquet
-    segments in `segment_dir`. Returns (small frames, CPU seconds per stage)."""
+    segments in `segment_dir`. `pool`: a pool from `start_pool` to use (left open). Returns
+    (small frames, CPU seconds per stage)."""
     workers = workers or os.cpu_count() or 1
     segment_dir.mkdir(parents=True, exist_ok=True)
     parts, timings = [], Counter()
     fn = partial(_parse_batch_to_frames, segment_dir=segment_dir)
-    for frames, t in _run_batches(fn, refs, workers, max_bytes, batch_size, progress):
+    for frames, t in _run_batches(fn, refs, workers, max_bytes, batch_size, progress, pool):
         parts.append(frames)
         timings.update(t)
     return normalize.concat_units(parts, normalize.SMALL_UNIT_TABLES), timings
@@ -169,9 +186,9 @@ def _batches(refs: list, workers: int, batch_size: int | None) -> list[list]:
     return out
 
 
-def _run_batches(fn, refs, workers, max_bytes, batch_size, progress):
-    """Small inputs run in this process; larger ones on a process pool fed with batches.
-    Yields batch results in order."""
+def _run_batches(fn, refs, workers, max_bytes, batch_size, progress, pool=None):
+    """Small inputs run in this process; larger ones on a process pool fed with batches (`pool`,
+    or one started here). Yields batch results in order."""
     workers = workers or os.cpu_count() or 1
     batches = _batches(refs, workers, batch_size)
     done = 0
@@ -183,10 +200,8 @@ def _run_batches(fn, refs, workers, max_bytes, batch_size, progress):
                 progress(done, len(refs))
             yield result
         return
-    # spawn, not fork: polars' thread pool in this process does not survive a fork (a forked worker
-    # can hang on its first polars call)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for batch, result in zip(batches, pool.map(fn, batches, [max_bytes] * len(batches))):
+    with contextlib.nullcontext(pool) if pool is not None else start_pool(workers) as running:
+        for batch, result in zip(batches, running.map(fn, batches, [max_bytes] * len(batches))):
             done += len(batch)
             if progress:
                 progress(done, len(refs))
