@@ -167,6 +167,11 @@ PROACTIVE_GRID = {
         "procurement": ("procurement_items", "procurement_amount"),
     },
 }
+# Every cell of the §三 and §二 grids of a format, in printed order: the parser's empty grids and
+# the rows of fact_application and fact_proactive_disclosure for one report.
+APPLICATION_CELLS = {f: tuple((r, a) for r in application_row_codes(f) for a in APPLICANT_CODES)
+                     for f in FORMAT_VERSIONS}
+PROACTIVE_CELLS = {f: tuple((i, m) for i, ms in PROACTIVE_GRID[f].items() for m in ms) for f in FORMAT_VERSIONS}
 MONEY_MEASURES = ("amount_10k_yuan", "procurement_amount")
 SIGNED_MEASURES = ("change",)  # 本年增/减 may be negative
 

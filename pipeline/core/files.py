@@ -234,18 +234,22 @@ def fingerprint(refs: list[RawFileRef], known: dict[str, tuple[int, int, str]] |
                 rows.append((ref.source_path, hashlib.sha256(ref.path.read_bytes()).hexdigest(), ref.source_format,
                              stat.st_size, stat.st_mtime_ns))
         except OSError:
-            rows.append((ref.source_path, "0" * 64, ref.source_format, 0, 0))
+            rows.append(_unreadable(ref))
 
-    def hashed(ref: RawFileRef) -> str | None:
+    def hashed(ref: RawFileRef, stat: os.stat_result) -> tuple[str, str, str, int, int]:
         try:
-            return _sha256_file(ref.path)
+            return ref.source_path, _sha256_file(ref.path), ref.source_format, stat.st_size, stat.st_mtime_ns
         except OSError:
-            return None
+            return _unreadable(ref)
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        for (i, ref, stat), sha in zip(large, pool.map(hashed, [ref for _, ref, _ in large])):
-            rows[i] = (ref.source_path, sha, ref.source_format, stat.st_size, stat.st_mtime_ns) if sha else \
-                (ref.source_path, "0" * 64, ref.source_format, 0, 0)
+        for (i, _, _), row in zip(large, pool.map(hashed, [r for _, r, _ in large], [s for _, _, s in large])):
+            rows[i] = row
     return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
+
+
+def _unreadable(ref: RawFileRef) -> tuple[str, str, str, int, int]:
+    """A file that cannot be read: an all-zero hash and no size or time, so it is read again next run."""
+    return ref.source_path, "0" * 64, ref.source_format, 0, 0
 
 
 FILES_SCHEMA = {"source_path": pl.String, "file_sha256": pl.String, "source_format": pl.String, "bytes": pl.Int64,

@@ -54,11 +54,11 @@ _GRID_SOURCES = {"fact_application": "application", "carried": "application",
 def _grid_keys(table: str, format_version: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
     """Every cell of a grid table for one report, in order: (keys, first codes, second codes)."""
     if table == "fact_application":
-        keys = tuple((r, a) for r in cb.application_row_codes(format_version) for a in cb.APPLICANT_CODES)
+        keys = cb.APPLICATION_CELLS[format_version]
     elif table == "carried":
         keys = tuple((r, a) for r in (cb.ROW_CARRIED_OVER, cb.ROW_CARRIED_FORWARD) for a in cb.APPLICANT_CODES)
     elif table == "fact_proactive_disclosure":
-        keys = tuple((i, m) for i, ms in cb.PROACTIVE_GRID[format_version].items() for m in ms)
+        keys = cb.PROACTIVE_CELLS[format_version]
     else:
         keys = cb.REVIEW_GRID
     return keys, tuple(k[0] for k in keys), tuple(k[1] for k in keys)

@@ -214,14 +214,9 @@ def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[i
     return out
 
 
-@lru_cache(maxsize=None)
-def _empty_grid(row_codes: tuple[str, ...], column_codes: tuple[str, ...]) -> dict[tuple[str, str], None]:
-    return {(r, c): None for r in row_codes for c in column_codes}
-
-
 def parse_application(items: list[Item], format_version: str) -> tuple[dict, list[Finding]]:
     codes = cb.application_row_codes(format_version)
-    grid: dict[tuple[str, str], int | None] = _empty_grid(codes, cb.APPLICANT_CODES).copy()
+    grid: dict[tuple[str, str], int | None] = dict.fromkeys(cb.APPLICATION_CELLS[format_version])
     findings: list[Finding] = []
     rows: list[LabelledRow] = []
     header_columns: dict[int, tuple[int, ...]] | None = None  # found only when a row needs it
@@ -372,14 +367,9 @@ def _measure_columns(header_cells: tuple[str, ...], measures: tuple[str, ...],
     return tuple(positions) if positions == sorted(set(positions)) else None
 
 
-@lru_cache(maxsize=None)
-def _empty_proactive_grid(format_version: str) -> dict[tuple[str, str], None]:
-    return {(i, m): None for i, ms in cb.PROACTIVE_GRID[format_version].items() for m in ms}
-
-
 def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[Finding]]:
     grid_spec = cb.PROACTIVE_GRID[format_version]
-    grid: dict[tuple[str, str], float | None] = _empty_proactive_grid(format_version).copy()
+    grid: dict[tuple[str, str], float | None] = dict.fromkeys(cb.PROACTIVE_CELLS[format_version])
     findings: list[Finding] = []
     seen: set[str] = set()
     header: tuple[str, ...] = ()
