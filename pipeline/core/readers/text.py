@@ -122,10 +122,7 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
                 if stream or pending:
                     flush_pending()
                 if paragraph_lines:
-                    if len(paragraph_lines) == 1:
-                        blocks.append(paragraph_lines[0])
-                    else:
-                        blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
+                    blocks.extend(_join_wrapped(paragraph_lines, wrap_width))
                     paragraph_lines = []
                 prev_was_cell = False
                 continue
@@ -215,7 +212,7 @@ _ENDS_OR_TITLE = (*SENTENCE_END, "报告")
 
 def _join_wrapped(lines: list[Paragraph], wrap_width: int | None) -> list[Paragraph]:
     """Consecutive lines of prose → paragraphs, joining the lines a converter wrapped."""
-    if len(lines) == 1:
+    if len(lines) == 1:  # most paragraphs are one line
         return lines
     if wrap_width is None:  # too few lines to measure the wrap: join only lines cut mid-sentence
         groups: list[tuple[int, list[str]]] = []  # (first line, the lines joined)
