@@ -62,6 +62,23 @@ def test_unchanged_rerun_parses_nothing_and_changes_are_exact(raw, tmp_path):
         assert set(run.frames[table]["report_id"]) <= ids
 
 
+def test_unchanged_rerun_starts_no_worker_processes(raw, tmp_path, monkeypatch):
+    """Spawning the parse workers costs seconds; a run with nothing to parse must not pay it."""
+    from pipeline.core import files
+
+    cache = tmp_path / "cache"
+    parse_folder(raw, cache, workers=1)
+    started = []
+    real_start = files.start_pool
+    monkeypatch.setattr(files, "start_pool", lambda n: started.append(n) or real_start(n))
+    again = parse_folder(raw, cache, workers=2)
+    assert (again.parsed_now, again.from_cache, started) == (0, 5, [])
+    (raw / "copy.txt").write_text(next(raw.glob("000_*.txt")).read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    files.parse_units([r for r in files.discover(raw) if r.source_path == "copy.txt"] * 2, tmp_path / "seg",
+                      workers=2, batch_size=1)
+    assert started == [2]  # two batches do go to a pool
+
+
 def test_a_new_parser_version_reparses_everything_once(raw, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     parse_folder(raw, cache, workers=1)

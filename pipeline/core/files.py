@@ -192,6 +192,8 @@ def _run_batches(fn, refs, workers, max_bytes, batch_size, progress, pool=None):
     workers = workers or os.cpu_count() or 1
     batches = _batches(refs, workers, batch_size)
     done = 0
+    if not batches:  # nothing to parse: no pool to start (spawning workers costs seconds)
+        return
     if workers == 1 or len(batches) == 1:
         results = (fn(b, max_bytes) for b in batches)
         for batch, result in zip(batches, results):
