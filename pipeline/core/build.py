@@ -65,9 +65,10 @@ def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
     # names (a content parsed in two partitions has two; the first is kept). Within a segment the
     # worker's pandera check made the grid keys unique, so the published tables are unique too.
     segment_of = units["parse_result"].filter(pl.col("segment").is_not_null()).unique(
-        list(normalize.UNIT_KEY), keep="first", maintain_order=True).select(*normalize.UNIT_KEY, "segment")
+        list(normalize.UNIT_KEY), keep="first", maintain_order=True).select(*normalize.UNIT_KEY, "segment", *normalize.SEGMENT_ROWS.values())
     owners = normalize.report_owners(tables["raw_file"]).join(  # type: ignore[arg-type]
-        segment_of, on=list(normalize.UNIT_KEY)).select("report_id", "source_format", "segment")
+        segment_of, on=list(normalize.UNIT_KEY)).select("report_id", "source_format", "segment",
+                                                        *normalize.SEGMENT_ROWS.values())
     folder_of = {s: Path(part["segment_dir"]["path"][0]) for part in parts
                  for s in part["parse_result"]["segment"].drop_nulls().unique()}
     used = sorted(owners["segment"].unique())
@@ -75,7 +76,9 @@ def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
         files = pl.DataFrame({"segment": used, "file": [str(folder_of[s] / f"{s}.{table}.parquet") for s in used]},
                              schema={"segment": pl.String, "file": pl.String})
         tables[table] = SegmentedTable(tuple(files["file"]), tuple(polars_schema(TABLE_MODELS[table])),
-                                       owners.join(files, on="segment").drop("segment"))
+                                       owners.join(files, on="segment").select(
+                                           "report_id", "source_format", "file",
+                                           pl.col(normalize.SEGMENT_ROWS[table]).alias("rows")))
     return tables
 
 

@@ -1,10 +1,10 @@
 """The parse cache: what every distinct file content parsed to, keyed by the content's sha256 and
-format, valid for one parser version.
+format, valid for one parser version and cache layout.
 
 A nightly run parses only contents the cache does not hold; contents no file has any more drop
 out when the cache is saved; a new PARSER_VERSION invalidates everything once. Layout:
 
-    <dir>/manifest.json                parser version and the generation of the table files
+    <dir>/manifest.json                parser version, cache layout and the generation of the table files
     <dir>/<table>.<generation>.parquet the small unit tables (parse_result, dim_report, findings …)
     <dir>/files.<generation>.parquet   path, size, mtime and sha256 of every file (to skip re-hashing)
     <dir>/segments/<id>.<table>.parquet  the grid tables, one segment per parsed batch
@@ -25,6 +25,8 @@ from pipeline.core import normalize
 from pipeline.core.parser import PARSER_VERSION
 
 _MANIFEST = "manifest.json"
+# Bumped whenever the unit tables' columns change: a cache of another layout is parsed again.
+CACHE_LAYOUT = 2
 
 
 class ParseCache:
@@ -42,7 +44,7 @@ class ParseCache:
         """The cached small unit frames, or empty frames when there is no usable cache."""
         meta = self._manifest()
         empty = {t: f for t, f in normalize.empty_units().items() if t in normalize.SMALL_UNIT_TABLES}
-        if meta.get("parser_version") != PARSER_VERSION:
+        if (meta.get("parser_version"), meta.get("layout")) != (PARSER_VERSION, CACHE_LAYOUT):
             return empty
         try:
             return {t: pl.read_parquet(self.directory / f"{t}.{meta['generation']}.parquet")
@@ -68,7 +70,7 @@ class ParseCache:
             units[table].write_parquet(self.directory / f"{table}.{generation}.parquet", compression="lz4")
         files.write_parquet(self.directory / f"files.{generation}.parquet", compression="lz4")
         tmp = self.directory / f".{_MANIFEST}.{os.getpid()}"
-        tmp.write_text(json.dumps({"parser_version": PARSER_VERSION, "generation": generation,
+        tmp.write_text(json.dumps({"parser_version": PARSER_VERSION, "layout": CACHE_LAYOUT, "generation": generation,
                                    "units": units["parse_result"].height}))
         os.replace(tmp, self.directory / _MANIFEST)
         for path in self.directory.glob("*.parquet"):  # the previous generation, and any a killed run left

@@ -122,12 +122,19 @@ def _parse_batch_to_frames(refs: list[RawFileRef], max_bytes: int, segment_dir: 
     timings["checks"] += time.perf_counter() - started
     started = time.perf_counter()
     segment = uuid.uuid4().hex
+    result = frames["parse_result"]
+    counted = result.drop(normalize.SEGMENT_ROWS.values())
     for table in normalize.BIG_TABLES:
         frame = frames.pop(table)
         TABLE_MODELS[table].validate(frame.drop("source_format"), lazy=True)  # rows checked where they are made
         frame.write_parquet(segment_dir / f"{segment}.{table}.parquet", compression="lz4")
-    frames["parse_result"] = frames["parse_result"].with_columns(
-        pl.when(pl.col("report_id").is_not_null()).then(pl.lit(segment)).alias("segment"))
+        counted = counted.join(frame.group_by("report_id").len(normalize.SEGMENT_ROWS[table]), on="report_id",
+                               how="left")
+    parsed = pl.col("report_id").is_not_null()
+    frames["parse_result"] = counted.with_columns(
+        pl.when(parsed).then(pl.lit(segment)).alias("segment"),
+        *(pl.when(parsed).then(pl.col(c).fill_null(0).cast(pl.Int64)).alias(c) for c in normalize.SEGMENT_ROWS.values())
+    ).select(result.columns)
     timings["validate_write"] += time.perf_counter() - started
     return frames, timings
 

@@ -30,8 +30,12 @@ BIG_TABLES = ("fact_application", "fact_proactive_disclosure", "fact_review_liti
 UNIT_TABLES = ("parse_result", *REPORT_TABLES, "parser_finding", "carried")
 SMALL_UNIT_TABLES = tuple(t for t in UNIT_TABLES if t not in BIG_TABLES)
 _KEY_SCHEMA = {"file_sha256": pl.String, "source_format": pl.String}
+# each grid table's rows of the unit's report in its segment, as the worker wrote them (row counts
+# of the published tables without scanning the segments)
+SEGMENT_ROWS = {t: f"{t}_rows" for t in BIG_TABLES}
 _RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error": pl.String, "report_id": pl.String,
-                  "segment": pl.String}
+                  "segment": pl.String, **{c: pl.Int64 for c in SEGMENT_ROWS.values()}}
+_NO_ROWS = (None,) * len(SEGMENT_ROWS)  # a unit's segment and row counts are set where it is written
 
 
 @lru_cache(maxsize=None)
@@ -81,7 +85,7 @@ def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
     grids: dict[str, tuple[list, list, list, list, list]] = {t: ([], [], [], [], []) for t in _GRID_SOURCES}
     for p in parsed:
         key = (p.file_sha256, p.source_format)
-        rows["parse_result"].append((*key, p.bytes, p.status, p.error, p.report_id, None))
+        rows["parse_result"].append((*key, p.bytes, p.status, p.error, p.report_id, None, *_NO_ROWS))
         r, rid = p.report, p.report_id
         if r is None:
             continue

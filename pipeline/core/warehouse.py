@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 from dataclasses import dataclass
-from functools import cached_property
 import os
 import shutil
 from pathlib import Path
@@ -27,8 +26,8 @@ def CHECKPOINT_HOOK(con: duckdb.DuckDBPyConnection) -> None:
 class SegmentedTable:
     """A table whose rows sit in Parquet segments (written by the parse workers), taken for the
     reports in `owners` (report_id, source_format, file: the one segment file a report's rows are
-    read from). DuckDB reads it straight into the warehouse, so national-scale grids never pass
-    through Python memory."""
+    read from; rows: how many the worker wrote there). DuckDB reads it straight into the
+    warehouse, so national-scale grids never pass through Python memory."""
 
     files: tuple[str, ...]
     columns: tuple[str, ...]
@@ -46,10 +45,10 @@ class SegmentedTable:
         """The rows as one polars frame (for small folders and tests)."""
         return self._run(self.sql()).pl()
 
-    @cached_property
+    @property
     def count(self) -> int:
-        """Rows of the table (one DuckDB scan, remembered)."""
-        return self._run(f"SELECT count(*) FROM ({self.sql()})").fetchone()[0]
+        """Rows of the table, from the owners' counts (no scan of the segments)."""
+        return int(self.owners["rows"].sum())
 
     def _run(self, query: str) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
