@@ -183,11 +183,11 @@ def parse_units(refs: list[RawFileRef], segment_dir: Path, workers: int | None =
 
 def _batches(refs: list, workers: int, batch_size: int | None) -> list[list]:
     """`batch_size` files per batch; or, by default, guided sizes: each batch a quarter of what
-    is left per worker, between 128 and 512 files, so that batches shrink towards the end and the
+    is left per worker, between 128 and 2048 files, so that batches shrink towards the end and the
     workers finish together (one task per file would spend more on pickling than on parsing)."""
     out, i = [], 0
     while i < len(refs):
-        size = batch_size or max(128, min(512, (len(refs) - i) // (workers * 4)))
+        size = batch_size or max(128, min(2048, (len(refs) - i) // (workers * 4)))
         out.append(refs[i: i + size])
         i += size
     return out
