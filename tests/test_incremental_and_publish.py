@@ -69,16 +69,19 @@ def test_unchanged_rerun_parses_nothing_and_changes_are_exact(raw, tmp_path):
 
 
 def test_unchanged_rerun_starts_no_worker_processes(raw, tmp_path, monkeypatch):
-    """Spawning the parse workers costs seconds; a run with nothing to parse must not pay it."""
+    """Spawning the parse workers costs seconds, rewriting the cache one more; a run with nothing
+    to parse pays neither."""
     from pipeline.core import files
 
     cache = tmp_path / "cache"
     parse_folder(raw, cache, workers=1)
+    manifest = (cache / "manifest.json").read_text()
     started = []
     real_start = files.start_pool
     monkeypatch.setattr(files, "start_pool", lambda n: started.append(n) or real_start(n))
     again = parse_folder(raw, cache, workers=2)
     assert (again.parsed_now, again.from_cache, started) == (0, 5, [])
+    assert (cache / "manifest.json").read_text() == manifest  # and the cache is not written again
     (raw / "copy.txt").write_text(next(raw.glob("000_*.txt")).read_text(encoding="utf-8") + "\n", encoding="utf-8")
     files.parse_units([r for r in files.discover(raw) if r.source_path == "copy.txt"] * 2, tmp_path / "seg",
                       workers=2, batch_size=1)

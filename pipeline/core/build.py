@@ -112,7 +112,8 @@ def parse_folder(raw_dir: Path, cache_dir: Path, workers: int | None = None,
     t = time.perf_counter()
     refs = discover(raw_dir) if refs is None else refs
     cache = ParseCache(cache_dir)
-    known = cache.known_files()
+    seen = cache.files()
+    known = cache.known_files(seen)
     workers = workers or os.cpu_count() or 1
     # a first build of a large folder: the workers start (and import the parser) while the files
     # are fingerprinted; other runs start them only if something needs parsing
@@ -123,7 +124,8 @@ def parse_folder(raw_dir: Path, cache_dir: Path, workers: int | None = None,
 
         t = time.perf_counter()
         keys = files.select(*normalize.UNIT_KEY).unique()
-        cached = keep_only(cache.load(), keys)
+        loaded = cache.load()
+        cached = keep_only(loaded, keys)
         todo_keys = keys.join(cached["parse_result"], on=list(normalize.UNIT_KEY), how="anti")
         todo_paths = set(files.join(todo_keys, on=list(normalize.UNIT_KEY), how="semi")
                          .unique(list(normalize.UNIT_KEY), keep="first", maintain_order=True)["source_path"])
@@ -138,7 +140,9 @@ def parse_folder(raw_dir: Path, cache_dir: Path, workers: int | None = None,
 
     t = time.perf_counter()
     units = normalize.concat_units([cached, new], normalize.SMALL_UNIT_TABLES)
-    cache.save(units, files)
+    if todo or cached["parse_result"].height != loaded["parse_result"].height or seen is None \
+            or not files.equals(seen):  # else the cache already holds exactly this
+        cache.save(units, files)
     seconds["cache_save"] = time.perf_counter() - t
     return ParseRun(files.drop("mtime_ns"), units, cache.segments, len(refs), len(todo),
                     cached["parse_result"].height, seconds)

@@ -52,12 +52,18 @@ class ParseCache:
         except (OSError, KeyError, pl.exceptions.PolarsError):
             return empty  # damaged: parse everything again
 
-    def known_files(self) -> dict[str, tuple[int, int, str]]:
-        """path → (bytes, mtime_ns, sha256) of the files seen by the last run (to skip re-hashing)."""
+    def files(self) -> pl.DataFrame | None:
+        """The files the last run saw (as `fingerprint` gave them), or None."""
         meta = self._manifest()
         try:
-            files = pl.read_parquet(self.directory / f"files.{meta['generation']}.parquet")
+            return pl.read_parquet(self.directory / f"files.{meta['generation']}.parquet")
         except (OSError, KeyError, pl.exceptions.PolarsError):
+            return None
+
+    @staticmethod
+    def known_files(files: pl.DataFrame | None) -> dict[str, tuple[int, int, str]]:
+        """path → (bytes, mtime_ns, sha256) of `files` (to skip re-hashing)."""
+        if files is None:
             return {}
         return {p: (b, m, h) for p, b, m, h in files.select("source_path", "bytes", "mtime_ns",
                                                              "file_sha256").iter_rows()}
