@@ -64,11 +64,11 @@ def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
     # each report's grid rows are taken from exactly one segment: the one its unit's parse result
     # names (a content parsed in two partitions has two; the first is kept). Within a segment the
     # worker's pandera check made the grid keys unique, so the published tables are unique too.
+    placed = ("segment", *normalize.SEGMENT_ROWS.values())  # the segment and the rows the worker wrote there
     segment_of = units["parse_result"].filter(pl.col("segment").is_not_null()).unique(
-        list(normalize.UNIT_KEY), keep="first", maintain_order=True).select(*normalize.UNIT_KEY, "segment", *normalize.SEGMENT_ROWS.values())
+        list(normalize.UNIT_KEY), keep="first", maintain_order=True).select(*normalize.UNIT_KEY, *placed)
     owners = normalize.report_owners(tables["raw_file"]).join(  # type: ignore[arg-type]
-        segment_of, on=list(normalize.UNIT_KEY)).select("report_id", "source_format", "segment",
-                                                        *normalize.SEGMENT_ROWS.values())
+        segment_of, on=list(normalize.UNIT_KEY)).select("report_id", "source_format", *placed)
     folder_of = {s: Path(part["segment_dir"]["path"][0]) for part in parts
                  for s in part["parse_result"]["segment"].drop_nulls().unique()}
     used = sorted(owners["segment"].unique())

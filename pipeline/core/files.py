@@ -133,8 +133,8 @@ def _parse_batch_to_frames(refs: list[RawFileRef], max_bytes: int, segment_dir: 
     parsed = pl.col("report_id").is_not_null()
     frames["parse_result"] = counted.with_columns(
         pl.when(parsed).then(pl.lit(segment)).alias("segment"),
-        *(pl.when(parsed).then(pl.col(c).fill_null(0).cast(pl.Int64)).alias(c) for c in normalize.SEGMENT_ROWS.values())
-    ).select(result.columns)
+        *(pl.when(parsed).then(pl.col(c).fill_null(0).cast(pl.Int64)).alias(c)
+          for c in normalize.SEGMENT_ROWS.values())).select(result.columns)
     timings["validate_write"] += time.perf_counter() - started
     return frames, timings
 
