@@ -166,12 +166,15 @@ def main() -> None:
                                                           "assemble", "validate", "checks", "write", "parquet"))
         print(f"\nn={n:,}: median full build {median:.1f} s ({n / median:,.0f} reports/s), "
               f"peak {max(peaks) / 2**20:,.0f} MiB; unchanged re-run {rerun:.1f} s ({100 * rerun / median:.0f} %)")
-        print("  stage seconds (median run):")
+        cpu = sum(v for k, v in st.items() if k.endswith("_cpu")) or 1
+        print("  stage seconds (median run), with each stage's share of the run's wall time; the parse")
+        print("  stages (*_cpu) are CPU seconds summed over the workers, with their share of that CPU time:")
         for k in ("fingerprint", "cache_load", "parse_wall", "read_cpu", "parse_cpu", "normalise_cpu", "checks_cpu",
                   "validate_write_cpu", "cache_save", "assemble", "validate", "checks", "write", "parquet"):
             if k in st:
-                print(f"    {k:18s} {st[k]:8.2f}")
-        print(f"    {'dagster (rest)':18s} {median - accounted:8.2f}\n")
+                share = st[k] / (cpu if k.endswith("_cpu") else median)
+                print(f"    {k:18s} {st[k]:8.2f} {100 * share:5.1f} %")
+        print(f"    {'dagster (rest)':18s} {median - accounted:8.2f} {100 * (median - accounted) / median:5.1f} %\n")
 
 
 if __name__ == "__main__":
