@@ -11,9 +11,8 @@ from assets.resources import Warehouse
 from pipeline.core import normalize
 from pipeline.core.build import (build_digest, checked_tables, parquet_dir_for, published_digest,
                                   publish_warehouse)
-from pipeline.core.warehouse import SegmentedTable
 from pipeline.core.quality_report import quality_report_path, write_quality_report
-from pipeline.core.warehouse import export_parquet
+from pipeline.core.warehouse import SegmentedTable, export_parquet
 from schemas.tables import TABLE_MODELS
 
 GROUP = "warehouse"
@@ -56,7 +55,7 @@ def _markdown(df: pl.DataFrame) -> str:
 
 def table_metadata(table: str, frame) -> dict:
     meta = {"dagster/column_schema": column_schema(table), "dagster/table_name": f"main.{table}"}
-    if isinstance(frame, SegmentedTable):  # rows in Parquet segments: counted by DuckDB, no preview
+    if isinstance(frame, SegmentedTable):  # rows in Parquet segments: counted by the workers, no preview
         return {**meta, "dagster/row_count": frame.count, "parquet_segments": len(frame.files)}
     return {**meta, "dagster/row_count": frame.height, "preview": dg.MetadataValue.md(_markdown(frame.head(5)))}
 

@@ -87,9 +87,6 @@ class ParseCache:
             if path.name.split(".")[0] not in kept:
                 path.unlink(missing_ok=True)
 
-    def segment_files(self, segment_ids, table: str) -> list[Path]:
-        return [self.segments / f"{s}.{table}.parquet" for s in sorted(segment_ids)]
-
 
 def keep_only(units: dict[str, pl.DataFrame], keys: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The units whose (file_sha256, source_format) is in `keys`; tables without the sha keep the

@@ -35,7 +35,7 @@ _KEY_SCHEMA = {"file_sha256": pl.String, "source_format": pl.String}
 SEGMENT_ROWS = {t: f"{t}_rows" for t in BIG_TABLES}
 _RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error": pl.String, "report_id": pl.String,
                   "segment": pl.String, **{c: pl.Int64 for c in SEGMENT_ROWS.values()}}
-_NO_ROWS = (None,) * len(SEGMENT_ROWS)  # a unit's segment and row counts are set where it is written
+_NO_ROWS = (None,) * len(SEGMENT_ROWS)  # row counts (like the segment) are set where the grids are written
 
 
 @lru_cache(maxsize=None)
