@@ -47,6 +47,15 @@ class DimReport(pa.DataFrameModel):
     postcode: str = pa.Field(nullable=True, str_matches=r"^\d{6}$")
     processing_fee_yuan: pl.Float64 = pa.Field(nullable=True, ge=0,
                                                description="0 when none charged, NULL when not stated")
+    agency_source: str = pa.Field(nullable=True, isin=list(cb.METADATA_SOURCES),
+                                  description="where agency_name was read: title, metadata_table, first_sentence, "
+                                              "contact_line")
+    year_source: str = pa.Field(nullable=True, isin=list(cb.METADATA_SOURCES),
+                                description="where report_year was read: title, metadata_table, first_sentence, "
+                                            "period, page_date, prose")
+    region_source: str = pa.Field(nullable=True, isin=list(cb.METADATA_SOURCES),
+                                  description="where province/city/county were read: agency, text, "
+                                              "site_registration")
 
     class Config:
         strict = True

@@ -21,6 +21,27 @@ STATUS_PARSED, STATUS_PARTIAL, STATUS_REJECTED = "parsed", "partial", "rejected"
 STATUSES = (STATUS_PARSED, STATUS_PARTIAL, STATUS_REJECTED)
 
 ADMIN_LEVELS = ("province", "city", "county", "township", "department")
+ADMIN_LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇（街道）",
+                      "department": "部门"}
+
+
+# --- where a report's agency, year and region were read (dim_report.*_source) ----------------------
+
+SOURCE_TITLE = "title"  # the report's title line
+SOURCE_METADATA_TABLE = "metadata_table"  # the page's 标题 / 发布机构 fields
+SOURCE_FIRST_SENTENCE = "first_sentence"  # the opening sentence ('现公布X2023年…报告', '本报告由X编制')
+SOURCE_CONTACT_LINE = "contact_line"  # '请与X联系'
+SOURCE_PERIOD = "period"  # the statistics period
+SOURCE_PAGE_DATE = "page_date"  # the page's 发布日期 (a report is published early in the next year)
+SOURCE_PROSE = "prose"  # '2023年，我镇…'
+SOURCE_AGENCY = "agency"  # the region of the agency's name
+SOURCE_TEXT = "text"  # places the text names
+SOURCE_SITE_REGISTRATION = "site_registration"  # the site's 公网安备 number (its division code)
+METADATA_SOURCES = {
+    SOURCE_TITLE: "标题", SOURCE_METADATA_TABLE: "网页信息栏", SOURCE_FIRST_SENTENCE: "首句",
+    SOURCE_CONTACT_LINE: "联系方式", SOURCE_PERIOD: "统计期限", SOURCE_PAGE_DATE: "网页日期",
+    SOURCE_PROSE: "正文", SOURCE_AGENCY: "机关名称", SOURCE_TEXT: "正文地名", SOURCE_SITE_REGISTRATION: "网站备案号",
+}
 
 
 @dataclass(frozen=True)
@@ -207,7 +228,7 @@ REVIEW_GRID = tuple((p, o) for p in PROCEEDING_CODES for o in OUTCOME_CODES)  # 
 CHANNELS = (
     Code("all", "全部渠道合计"),
     Code("website", "政府网站", ("政府网站", "门户网站", "人民政府网", "政府网", "网站")),
-    Code("wechat", "微信", ("微信",)),
+    Code("wechat", "微信", ("微信", "公众号", "服务号")),
     Code("weibo", "微博", ("微博",)),
     Code("douyin", "抖音", ("抖音",)),
     Code("new_media", "政务新媒体", ("新媒体",)),
@@ -227,6 +248,8 @@ CHANNEL_VERBS = ("公开", "发布", "推送", "发表", "刊登", "刊发", "�
                  "报道", "上传", "公示", "转载", "推出", "制作")
 CHANNEL_NEGATIVE_VERBS = ("关停", "注销", "整改", "清理", "关闭", "下线", "培训", "整合")
 CHANNEL_TOTAL_MARKERS = ("累计", "共", "总计", "合计", "全年", "各类", "全部")
+# items counted with 个 only when they are pieces of content: '抖音号发布视频12个'
+CHANNEL_CONTENT_NOUNS = ("视频", "短视频", "作品", "图文", "推文")
 
 # --- section 六: NPC suggestions and CPPCC proposals ------------------------------------------
 
@@ -274,6 +297,7 @@ CHECK_CHANNEL_SUM_MISMATCH = "channel_sum_mismatch"
 CHECK_TEXT_TABLE_MISMATCH = "text_table_mismatch"
 CHECK_CARRYOVER_MISMATCH = "carryover_mismatch"
 CHECK_DUPLICATE_REPORT = "duplicate_report"
+CHECK_MISSING_METADATA = "missing_metadata"
 
 CHECKS = (
     CheckDef(CHECK_APPLICATION_BALANCE, SEVERITY_ERROR, "fact_application",
@@ -296,6 +320,8 @@ CHECKS = (
              "An agency's row 4 (结转下年度) for year N differs from its row 2 (上年结转) for year N+1."),
     CheckDef(CHECK_DUPLICATE_REPORT, SEVERITY_WARNING, "dim_report",
              "The same agency and year were loaded from two different files."),
+    CheckDef(CHECK_MISSING_METADATA, SEVERITY_WARNING, "dim_report",
+             "A field analysts group by (agency, year, region, level) could not be read from the report."),
 )
 CHECKS_BY_NAME = {c.name: c for c in CHECKS}
 CHECK_NAMES = tuple(c.name for c in CHECKS)

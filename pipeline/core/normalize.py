@@ -17,7 +17,7 @@ from schemas.tables import TABLE_MODELS, polars_schema
 
 REPORT_FIELDS = ("agency_name", "report_year", "period_start", "period_end", "format_version", "admin_level",
                  "province", "city", "county", "published_on", "contact_phone", "contact_email", "postcode",
-                 "processing_fee_yuan")
+                 "processing_fee_yuan", "agency_source", "year_source", "region_source")
 UNIT_KEY = ("file_sha256", "source_format")
 REPORT_TABLES = ("dim_report", "fact_application", "fact_proactive_disclosure", "fact_review_litigation",
                  "fact_disclosure_channel", "fact_proposal")

@@ -34,7 +34,9 @@ class ReportRecord:
     """Everything parsed from one report. Grids hold every cell of the format; None = NULL."""
 
     agency_name: str | None = None
+    agency_source: str | None = None  # where each was read: a codebook SOURCE_* code
     report_year: int | None = None
+    year_source: str | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     format_version: str = "2021"
@@ -42,6 +44,7 @@ class ReportRecord:
     province: str | None = None
     city: str | None = None
     county: str | None = None
+    region_source: str | None = None
     published_on: dt.date | None = None
     contact_phone: str | None = None
     contact_email: str | None = None

@@ -1,11 +1,12 @@
 """One parser: document → `ReportRecord`, whatever format the document was read from."""
 from __future__ import annotations
 
+import re
+
 from pipeline.core import codebook as cb
 from pipeline.core.document import Document
-from pipeline.core.gazetteer import locate_in_text
-from pipeline.core.parser import metadata, prose, tables
-from pipeline.core.parser.sections import split_sections
+from pipeline.core.parser import identity, metadata, prose, tables
+from pipeline.core.parser.sections import heading_section, split_sections
 from pipeline.core.records import ReportRecord
 from pipeline.core.textnorm import squeeze
 
@@ -20,32 +21,29 @@ class NotAReport(ValueError):
 def parse_document(doc: Document) -> ReportRecord:
     sections = split_sections(doc)
     paragraphs = [i.text for i in sections.items if not i.is_row]
-    # the whole report squeezed, line by line: a paragraph was squeezed (and memoised) when its
-    # heading was looked for, and rows repeat across reports, so this costs little
-    flat = "".join(squeeze(line) for line in doc.text_lines())
+    # every paragraph and row squeezed: a paragraph was squeezed (and memoised) when its heading was
+    # looked for, and rows repeat across reports, so this costs little
+    raw_lines = doc.text_lines()
+    lines = [squeeze(line) for line in raw_lines]
+    flat = "".join(lines)
+    first_heading = next((i for i, line in enumerate(raw_lines) if heading_section(line)), len(lines))
     table_sections = [s for s in cb.TABLE_SECTIONS if sections.rows(s) and any(i.is_row for i in sections.rows(s))]
-    title = metadata.find_title(paragraphs)
-    if "政府信息公开" not in flat and not title:
-        raise NotAReport("not a government information disclosure annual report "
-                         "(no 政府信息公开 title and no statistics tables)")
-    if not table_sections and not title:
-        raise NotAReport("not a government information disclosure annual report "
-                         "(no report title and none of the statistics tables of §二, §三, §四)")
+    title = identity.find_title(lines, first_heading)
+    _accept(title, table_sections, sections, lines, first_heading, flat)
 
     rec = ReportRecord()
-    rec.agency_name, rec.report_year = metadata.agency_and_year(title)
     rec.period_start, rec.period_end = metadata.find_period(flat)
-    if rec.report_year is None and rec.period_end is not None:
-        rec.report_year = rec.period_end.year
+    who = identity.identify(lines, first_heading, "\n".join(paragraphs), flat, rec.period_end)
+    rec.agency_name, rec.agency_source = who.agency_name, who.agency_source
+    rec.report_year, rec.year_source = who.report_year, who.year_source
+    rec.admin_level = who.admin_level
+    rec.province, rec.city, rec.county, rec.region_source = who.province, who.city, who.county, who.region_source
+    _report_missing_metadata(rec)
     rec.format_version = metadata.detect_format(flat, rec.report_year)
     rec.published_on = metadata.find_published_on(paragraphs)
-    rec.contact_phone, rec.contact_email, rec.postcode = metadata.find_contacts("".join(squeeze(p) for p in paragraphs))
+    rec.contact_phone, rec.contact_email, rec.postcode = metadata.find_contacts(flat)
     other = sections.paragraphs(cb.SECTION_OTHER)
     rec.processing_fee_yuan, _ = metadata.find_processing_fee(other + [p for p in paragraphs if p not in other])
-
-    region = locate_in_text(rec.agency_name, "\n".join(paragraphs))
-    rec.province, rec.city, rec.county = region.province, region.city, region.county
-    rec.admin_level = metadata.admin_level(rec.agency_name, rec.county)
 
     rec.proactive, found = tables.parse_proactive(sections.rows(cb.SECTION_PROACTIVE), rec.format_version)
     rec.findings.extend(found)
@@ -68,6 +66,51 @@ def parse_document(doc: Document) -> ReportRecord:
             label = next(c.label_zh for c in cb.SECTIONS if c.code == s)
             rec.add_finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_WARNING, f"no heading for section {label}")
     return rec
+
+
+_NOTICE = re.compile(r"^(?:关于|转发|印发).{2,60}(?:通知|通报|批复|函|意见|方案|要点|办法)$")
+_SUBTOPICS = ("主动公开", "依申请公开", "收到和处理", "政府信息管理", "平台建设", "监督保障", "行政复议")
+
+
+def _accept(title: identity.Title | None, table_sections: list[str], sections, lines: list[str],
+            first_heading: int, flat: str) -> None:
+    """A report is recognised by evidence: its title (anywhere: a title line, the page's 标题 field,
+    inside the first sentence), one of its statistics tables, or the report's outline (two of its
+    section headings, or 一、总体情况 with the topics of its sub-sections). Raises NotAReport."""
+    if title is not None or table_sections:
+        return
+    notice = next((s for s in lines[:max(first_heading, 1)][:20] if _NOTICE.match(s)), None)
+    headings = set(sections.headings)
+    topics = sum(1 for t in _SUBTOPICS if t in flat)
+    outline = sum(1 for section in cb.SECTIONS if any(k in flat for k in section.keywords))
+    about_disclosure = "政府信息公开" in flat or "政务公开" in flat
+    if about_disclosure and not notice and (len(headings) >= 2 or outline >= 4
+                                            or (cb.SECTION_OVERVIEW in headings and topics >= 1)):
+        return
+    if notice:
+        raise NotAReport(f"not a government information disclosure annual report: a notice ('{notice[:60]}'), "
+                         "with no report title, statistics table or report outline")
+    if not about_disclosure:
+        raise NotAReport("not a government information disclosure annual report "
+                         "(no 政府信息公开 title, statistics table or report outline)")
+    raise NotAReport("not a government information disclosure annual report (it mentions 政府信息公开, but has "
+                     "no report title, none of the statistics tables of §二, §三, §四 and not the report outline)")
+
+
+_MISSING = {
+    "agency_name": "机关名称：标题、网页信息栏、首句和联系方式均未写明",
+    "report_year": "报告年度：标题、统计期限、网页日期和正文均未写明",
+    "admin_level": "行政层级：机关名称和正文自称均不能判断",
+    "province": "所在地区：机关名称、正文地名和网站备案号均不能判断",
+}
+
+
+def _report_missing_metadata(rec: ReportRecord) -> None:
+    """missing_metadata (a warning) names each field analysts group by that could not be read."""
+    missing = [why for name, why in _MISSING.items() if getattr(rec, name) is None]
+    if missing:
+        rec.add_finding(cb.CHECK_MISSING_METADATA, cb.CHECKS_BY_NAME[cb.CHECK_MISSING_METADATA].severity,
+                        "；".join(missing))
 
 
 def _compare_prose_to_table(rec: ReportRecord, paragraphs: list[str]) -> None:

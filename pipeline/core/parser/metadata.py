@@ -1,4 +1,4 @@
-"""Report metadata: title, agency, year, period, publication date, contacts, fee, format.
+"""Report metadata: period, publication date, contacts, fee, format (who/when/where: `identity`).
 
 Searches over a whole report take its text squeezed (`textnorm.squeeze`: width folded, no spaces),
 which the parser builds once per report from the squeezed paragraphs and rows."""
@@ -9,55 +9,6 @@ import re
 
 from pipeline.core import codebook as cb
 from pipeline.core.textnorm import squeeze
-
-_YEAR = r"(20\d{2})"
-_TITLE_END = re.compile(r"(?:工作)?(?:年度)?报告$")
-_TITLE_MARK = ("政府信息公开", "政务公开", "信息公开")
-
-
-_AGENCY_SUFFIX = re.compile(r"(?:政府|局|委员会|办公室|办公厅|厅|委|中心|院|署|所|会|管委会)$")
-_NOT_TITLE = re.compile(r"[:：>|]")
-
-
-def find_title(paragraphs: list[str]) -> str | None:
-    """The title: the first line ending in 报告, joined with the lines before it while it lacks
-    the 政府信息公开 words or the agency (titles wrap: '博山区源泉镇人民政府' / '2023年…年度报告')."""
-    texts = [squeeze(t) for t in paragraphs[:15]]
-    for i, s in enumerate(texts):
-        if len(s) > 80 or not _TITLE_END.search(s):
-            continue
-        title = s
-        for back in (1, 2, 3):
-            has_mark = any(m in title for m in _TITLE_MARK)
-            if has_mark and agency_and_year(title)[0]:
-                break
-            prev = texts[i - back] if i - back >= 0 else ""
-            if not prev or len(prev) > 40 or _NOT_TITLE.search(prev) or prev in ("正文", "目录"):
-                break
-            title = prev + title
-            if any(m in title for m in _TITLE_MARK) and _AGENCY_SUFFIX.search(prev):
-                break
-        if any(m in title for m in _TITLE_MARK):
-            return title
-    return None
-
-
-_AGENCY_BEFORE_YEAR = re.compile(r"^(?:关于)?(.+?)(?:关于)?" + _YEAR + r"年度?(?:的)?(?:政府信息公开|政务公开|信息公开)")
-_AGENCY_AFTER_YEAR = re.compile(r"^" + _YEAR + r"年度?(?!政府信息公开|政务公开|信息公开)(.+?)(?:的)?"
-                                r"(?:政府信息公开|政务公开|信息公开)")
-
-
-def agency_and_year(title: str | None) -> tuple[str | None, int | None]:
-    if not title:
-        return None, None
-    m = _AGENCY_AFTER_YEAR.match(title)
-    if m:
-        return m.group(2) or None, int(m.group(1))
-    m = _AGENCY_BEFORE_YEAR.match(title)
-    if m:
-        return m.group(1) or None, int(m.group(2))
-    return None, None
-
 
 _DATE = r"(?:(20\d{2})年)?(\d{1,2})月(\d{1,2})日"
 _PERIOD = re.compile(r"(20\d{2})年(\d{1,2})月(\d{1,2})日(?:起)?[,，]?(?:至|到|—|-|~|－)" + _DATE)
@@ -131,9 +82,9 @@ def find_contacts(flat: str) -> tuple[str | None, str | None, str | None]:
             post.group(1) if post else None)
 
 
-_FEE_TOPIC = re.compile(r"信息处理费|处理费|收费事项|收取.{0,12}费用|收费情况|费用收取")
+_FEE_TOPIC = re.compile(r"信息处理费|处理费|收费事项|收取.{0,12}费用|收费情况|费用收取|收费通知|实际收取")
 _FEE_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)(万)?元")
-_FEE_NONE = re.compile(r"未|无|没有|不存在|零|均不收取|免费")
+_FEE_NONE = re.compile(r"未|无|没有|不存在|零|均不收取|免费|(?:均|都)?为0(?:元)?$")
 
 
 def find_processing_fee(paragraphs: list[str]) -> tuple[float | None, str | None]:
@@ -164,23 +115,3 @@ def detect_format(flat: str, report_year: int | None) -> str:
     if report_year is not None and report_year <= 2020:
         return cb.FORMAT_2019
     return cb.FORMAT_2021
-
-
-_TOWNSHIP = re.compile(r"(?:镇|乡|街道|苏木|街道办事处|民族乡)(?:人民政府|办事处|政府)?$")
-_COUNTY_GOV = re.compile(r"(?:县|区|旗|县级市)(?:人民政府|政府)$")
-_PROVINCE_GOV = re.compile(r"^(?:[^市县区]{2,8}(?:省|自治区)|北京市|天津市|上海市|重庆市)(?:人民政府|政府)$")
-_CITY_GOV = re.compile(r"(?:市|州|盟|地区)(?:人民政府|政府)$")
-
-
-def admin_level(agency: str | None, county: str | None) -> str | None:
-    if not agency:
-        return None
-    if _TOWNSHIP.search(agency):
-        return "township"
-    if _PROVINCE_GOV.match(agency):
-        return "province"
-    if _COUNTY_GOV.search(agency):
-        return "county"
-    if _CITY_GOV.search(agency):
-        return "county" if county and agency.replace("人民政府", "").replace("政府", "").endswith(county) else "city"
-    return "department"

@@ -19,6 +19,9 @@ _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,30})[”\"」』]")
 _CHANNEL_KEYWORDS = sorted(((kw, c.code) for c in cb.CHANNELS for kw in c.keywords), key=lambda t: -len(t[0]))
 
 
+# a count of information disclosed, with no channel: '…等信息主动公开201条' (a total, also when split by category)
+_INFORMATION_DISCLOSED = re.compile(r"(?:(?:等|各类|政府)信息(?:主动)?|信息主动)(?:公开|发布)(?:共计?|累计|合计)?$|"
+                                    r"主动(?:公开|发布)(?:各类)?(?:政府)?信息(?:共计?|累计|合计)?$")
 _CHANNEL_WORDS = re.compile("|".join(re.escape(kw) for kw, _ in _CHANNEL_KEYWORDS))
 _CHANNEL_OF = dict(_CHANNEL_KEYWORDS)
 
@@ -66,6 +69,7 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
         if not chans and unit in cb.CHANNEL_EVENT_UNITS:
             chans = {c for _, _, c in _channels_in(after)} & {"press_conference"}
             event = bool(chans)
+        content = unit == "个" and before.endswith(cb.CHANNEL_CONTENT_NOUNS)
         if unit == "个" and not chans:
             continue
         has_verb = any(v in before for v in cb.CHANNEL_VERBS) or (event and any(v in clause for v in cb.CHANNEL_VERBS))
@@ -74,7 +78,8 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
         if len(chans) > 1:
             chans -= set(cb.GENERIC_CHANNELS)
         if not chans:
-            if any(t in before for t in cb.CHANNEL_TOTAL_MARKERS) and "信息" in before and "申请" not in clause:
+            total = any(t in before for t in cb.CHANNEL_TOTAL_MARKERS) and "信息" in before
+            if (total or _INFORMATION_DISCLOSED.search(before)) and "申请" not in clause:
                 channel = "all"
             else:
                 continue
@@ -82,7 +87,7 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
             channel = next(iter(chans))
         else:
             channel = "combined"
-        if unit == "个" and channel not in ("press_conference",):
+        if unit == "个" and channel != "press_conference" and not content:
             continue
         if unit in cb.CHANNEL_EVENT_UNITS and channel not in ("press_conference", "all"):
             if "发布会" not in clause:
@@ -104,6 +109,18 @@ _NUMBER_AFTER = re.compile(r"^(?:[^\d，,。；;]{0,6}?)(\d+)(件|条|个|项)")
 _NEGATION = re.compile(r"未|没有|无")
 
 
+def _joined(taken: list[tuple[int, int, str]], k: int, clause: str) -> bool:
+    """The k-th proposal word is joined to one of the other type ('人大代表建议和政协提案')."""
+    start, end, code = taken[k]
+    before = taken[k - 1] if k else None
+    after = taken[k + 1] if k + 1 < len(taken) else None
+    return bool(before and before[2] != code and _CONJUNCTION.fullmatch(clause[before[1]:start])
+                or after and after[2] != code and _CONJUNCTION.fullmatch(clause[end:after[0]]))
+
+
+_CONJUNCTION = re.compile(r"和|及|与|、|以及|或")
+
+
 def extract_proposals(paragraphs: list[str]) -> list[ProposalCount]:
     """人大代表建议 / 政协提案 handled: a number right after the words, or 0 when negated."""
     result: dict[str, ProposalCount] = {}
@@ -113,10 +130,12 @@ def extract_proposals(paragraphs: list[str]) -> list[ProposalCount]:
             continue
         for clause in re.split(r"[，,；;。！？!?\n]", flat):
             taken = [(m.start(), m.end(), _PROPOSAL_OF[m.group()]) for m in _PROPOSAL_WORDS.finditer(clause)]
-            for start, end, code in taken:
+            for k, (start, end, code) in enumerate(taken):
                 if code in result:
                     continue
                 num = _NUMBER_AFTER.match(clause[end:])
+                if num and _joined(taken, k, clause):
+                    continue  # '人大代表建议和政协提案共20件': a joint figure is neither type
                 if num and not any(k in clause[end:end + num.start(1)] for k, _ in _PROPOSAL_KW):
                     result[code] = ProposalCount(code, int(num.group(1)), clause)
                 elif _NEGATION.search(clause[:start]) and not re.search(r"\d", clause[end:end + 8]):
