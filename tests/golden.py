@@ -20,21 +20,31 @@ def _same(expected, got) -> bool:
 
 
 def compare(golden: dict, con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every value of the golden file that the warehouse does not hold, one line each."""
+    return score(golden, con)[1]
+
+
+def score(golden: dict, con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]:
+    """(values compared, the mismatches): each report field, grid cell, channel and proposal is one value."""
     misses: list[str] = []
+    compared = 0
     for path, exp in golden.items():
         if path.startswith("_"):
             continue
         row = con.execute("SELECT report_id, status FROM raw_file WHERE source_path LIKE ?", [f"%{path}"]).fetchone()
+        compared += 1
         if row is None:
             misses.append(f"{path}: no raw_file row")
             continue
         rid, status = row
+        compared += "status" in exp
         if status != exp.get("status", status):
             misses.append(f"{path}: status {status} != {exp['status']}")
         fields = exp.get("report", {})
         if fields:
             got = con.execute(f"SELECT {', '.join(fields)} FROM dim_report WHERE report_id = ?", [rid]).fetchone()
             for (name, want), have in zip(fields.items(), got or [None] * len(fields)):
+                compared += 1
                 if not _same(want, have):
                     misses.append(f"{path}: {name} {have!r} != {want!r}")
         fmt = fields.get("format_version", cb.FORMAT_2021)
@@ -46,6 +56,7 @@ def compare(golden: dict, con: duckdb.DuckDBPyConnection) -> list[str]:
                 for a in cb.APPLICANT_CODES:
                     null = r in app.get("missing_rows", []) or f"{r}/{a}" in app.get("null_cells", [])
                     want = None if null else app["nonzero"].get(f"{r}/{a}", 0)
+                    compared += 1
                     if got.get((r, a), "absent") != want:
                         misses.append(f"{path}: application {r}/{a} {got.get((r, a), 'absent')!r} != {want!r}")
         for area, table, k1, k2, grid in (
@@ -58,6 +69,7 @@ def compare(golden: dict, con: duckdb.DuckDBPyConnection) -> list[str]:
             got = {(a, b): v for a, b, v in con.execute(
                 f"SELECT {k1}, {k2}, {value} FROM {table} WHERE report_id = ?", [rid]).fetchall()}
             for a, b in grid:
+                compared += 1
                 want = None if f"{a}/{b}" in exp[area].get("null_cells", []) else exp[area]["nonzero"].get(f"{a}/{b}", 0)
                 if not _same(want, got.get((a, b), "absent")):
                     misses.append(f"{path}: {area} {a}/{b} {got.get((a, b), 'absent')!r} != {want!r}")
@@ -65,6 +77,7 @@ def compare(golden: dict, con: duckdb.DuckDBPyConnection) -> list[str]:
             got = Counter(con.execute("SELECT channel, items, is_lower_bound FROM fact_disclosure_channel "
                                       "WHERE report_id = ?", [rid]).fetchall())
             want = Counter((c["channel"], c["items"], c["is_lower_bound"]) for c in exp["channels"])
+            compared += max(sum(want.values()), 1)
             if got != want:
                 misses.append(f"{path}: channels {sorted(got.items())} != {sorted(want.items())}")
             for c in exp["channels"]:
@@ -75,12 +88,14 @@ def compare(golden: dict, con: duckdb.DuckDBPyConnection) -> list[str]:
                         misses.append(f"{path}: account of {c['channel']} {acc} != {c['account_name']}")
         if "proposals" in exp:
             got = dict(con.execute("SELECT proposal_type, count FROM fact_proposal WHERE report_id = ?", [rid]).fetchall())
+            compared += 2
             if got != exp["proposals"]:
                 misses.append(f"{path}: proposals {got} != {exp['proposals']}")
         if "findings" in exp:
             rows = con.execute("SELECT check_name, severity FROM dq_finding WHERE report_id = ?", [rid]).fetchall()
             names = {c for c, _ in rows}
+            compared += 1
             errors = {c for c, s in rows if s == cb.SEVERITY_ERROR}
             if not set(exp["findings"]) <= names or not errors <= set(exp["findings"]):
                 misses.append(f"{path}: findings {sorted(names)} (errors {sorted(errors)}) vs {exp['findings']}")
-    return misses
+    return compared, misses

@@ -198,10 +198,13 @@ SIGNED_MEASURES = ("change",)  # 本年增/减 may be negative
 
 # Header phrases that tell the format apart.
 FORMAT_MARKERS = {
-    FORMAT_2021: ("本年制发件数", "现行有效件数", "2021〕30号", "2021]30号"),
-    FORMAT_2019: ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量",
-                  "2019〕60号", "2019]60号"),
+    FORMAT_2021: ("本年制发件数", "现行有效件数"),
+    FORMAT_2019: ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量"),
 }
+# The notice each format was issued with, however the brackets are typed: 国办公开办函〔2021〕30号,
+# 【2021】30号, [2021]30号, 〔202130号, 国办发〔2021〕30号 (squeezed text).
+FORMAT_CITATIONS = {FORMAT_2021: r"2021[〕\]】)）]?30号", FORMAT_2019: r"2019[〕\]】)）]?60号"}
+FORMAT_FIRST_YEAR = {FORMAT_2021: 2021, FORMAT_2019: 2019}
 
 # --- section 四: review and litigation --------------------------------------------------------
 

@@ -31,6 +31,7 @@ _MARK = r"(?:政府信息与政务公开|政府信息公开|政务信息公开|�
 _REPORT_END = r"(?:工作)?(?:开展)?(?:情况)?(?:年度)?(?:报告|年报)"
 # a document about reports, not a report: notices, outlines, formats, work plans
 _NOT_A_TITLE = re.compile(r"通知|关于做好|关于印发|提纲|格式|要点|方案|条例|办法|意见|制度")
+_BREADCRUMB = re.compile(r"[>|»]|首页|位置|导航")
 _TITLE_LINE = re.compile(r"^(?:标题|名称|文件名称|题目)?[:：]?(.{2,60}?" + _MARK + r".{0,12}?" + _REPORT_END +
                          r")(?:\((?:20\d{2}年?|全文|公开版|正式稿)\))?$")
 # a title running into the first sentence: '2024年丽水市政府信息公开工作年度报告根据…编制'
@@ -75,7 +76,7 @@ class Identity:
 # --- title ------------------------------------------------------------------------------------------
 
 def _plausible_title(text: str) -> bool:
-    return not _NOT_A_TITLE.search(text)
+    return not _NOT_A_TITLE.search(text) and not _BREADCRUMB.search(text)
 
 
 def find_title(lines: list[str], first_heading: int) -> Title | None:

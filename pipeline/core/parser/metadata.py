@@ -103,15 +103,19 @@ def find_processing_fee(paragraphs: list[str]) -> tuple[float | None, str | None
 
 
 def detect_format(flat: str, report_year: int | None) -> str:
-    """'2019' or '2021': the table headers and the notice cited, in squeezed text."""
-    for fmt in (cb.FORMAT_2019, cb.FORMAT_2021):  # the Article 20 table's own headers first
-        if any(m in flat for m in cb.FORMAT_MARKERS[fmt][:4] if "号" not in m):
+    """'2019' or '2021', in squeezed text: the Article 20 table's own headers win; then the notice
+    cited (〔2019〕60号 cited by a report for 2021 or later does not make it a 2019-format report:
+    the 2021 notice supersedes it from that year on); then the report year."""
+    for fmt in (cb.FORMAT_2019, cb.FORMAT_2021):
+        if any(m in flat for m in cb.FORMAT_MARKERS[fmt]):
             return fmt
-    for fmt in (cb.FORMAT_2021, cb.FORMAT_2019):
-        if any(m in flat for m in cb.FORMAT_MARKERS[fmt] if "号" in m):
-            return fmt
+    cited = [fmt for fmt in (cb.FORMAT_2021, cb.FORMAT_2019) if re.search(cb.FORMAT_CITATIONS[fmt], flat)]
+    if cb.FORMAT_2021 in cited:
+        return cb.FORMAT_2021
     if "逾期不补正" in flat or "缴纳费用" in flat:
         return cb.FORMAT_2021
-    if report_year is not None and report_year <= 2020:
+    if cited and (report_year is None or report_year < cb.FORMAT_FIRST_YEAR[cb.FORMAT_2021]):
+        return cb.FORMAT_2019
+    if report_year is not None and report_year < cb.FORMAT_FIRST_YEAR[cb.FORMAT_2021]:
         return cb.FORMAT_2019
     return cb.FORMAT_2021

@@ -50,6 +50,9 @@ class Sections:
         return self._by_section.get(section, [])
 
 
+_SENTENCE = re.compile(r"[。；;]$|\d+(?:余|多)?[条件篇个次份项]")
+
+
 @lru_cache(maxsize=1 << 14)
 def heading_section(text: str) -> str | None:
     """The section a paragraph is the heading of, or None when it is not a heading."""
@@ -57,8 +60,8 @@ def heading_section(text: str) -> str | None:
     if not s or len(s) > 40:
         return None
     enumerated = bool(re.match(r"^(?:#+)?(?:表[一二三四五六七八九十\d]+[:：]?)?[一二三四五六七八九十]+[、.．]", s))
-    if not enumerated and len(s) > 26:
-        return None
+    if not enumerated and (len(s) > 26 or _SENTENCE.search(s)):
+        return None  # '全年共主动公开政府信息1705条。' is a sentence, not a heading
     body = _HEADING_PREFIX.sub("", s)
     if body.startswith(("(", "（")):
         return None  # sub-heading such as （一）主动公开情况
