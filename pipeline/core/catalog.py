@@ -42,6 +42,10 @@ def dimension_frames() -> dict[str, pl.DataFrame]:
                                for i, c in enumerate(cb.OUTCOMES, start=1)]),
         "dim_proposal_type": _codes([{"proposal_type": c.code, "label_zh": c.label_zh, "sort_order": i}
                                      for i, c in enumerate(cb.PROPOSAL_TYPES, start=1)]),
+        "dim_admin_level": _codes([{"admin_level": code, "label_zh": label, "sort_order": i}
+                                   for i, (code, label) in enumerate(cb.ADMIN_LEVEL_LABELS.items(), start=1)]),
+        "dim_metadata_source": _codes([{"source": code, "label_zh": label, "sort_order": i}
+                                       for i, (code, label) in enumerate(cb.METADATA_SOURCES.items(), start=1)]),
         "dim_check": _codes([{"check_name": c.name, "severity": c.severity, "about_table": c.table,
                               "description": c.description, "sort_order": i}
                              for i, c in enumerate(cb.CHECKS, start=1)]),
@@ -74,7 +78,7 @@ SELECT r.report_id, r.agency_name, r.report_year, r.admin_level, r.province, r.c
        r.published_on, f.status, f.error, r.source_path,
        (SELECT count(*) FROM dq_finding q WHERE q.report_id = r.report_id AND q.severity = 'error') AS error_findings,
        (SELECT count(*) FROM dq_finding q WHERE q.report_id = r.report_id AND q.severity = 'warning') AS warning_findings,
-       r.processing_fee_yuan, r.contact_phone, r.contact_email
+       r.processing_fee_yuan, r.contact_phone, r.contact_email, r.agency_source, r.year_source, r.region_source
 FROM dim_report r JOIN raw_file f ON f.source_path = r.source_path""", {
         "report_id": "report key (first 16 hex of the file's sha256)",
         "agency_name": "agency as written in the title",
@@ -90,6 +94,10 @@ FROM dim_report r JOIN raw_file f ON f.source_path = r.source_path""", {
         "warning_findings": "number of warning-severity dq_finding rows",
         "processing_fee_yuan": "information processing fees charged (元); NULL when not stated",
         "contact_phone": "phone printed in the report", "contact_email": "email printed in the report",
+        "agency_source": "where agency_name was read (dim_metadata_source): title, metadata_table, first_sentence, "
+                         "contact_line",
+        "year_source": "where report_year was read: title, metadata_table, first_sentence, period, page_date, prose",
+        "region_source": "where province/city/county were read: agency, text, site_registration",
     }),
     "v_application_summary": (f"""
 SELECT r.report_id, r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county,
