@@ -227,6 +227,7 @@ def test_a_city_body_gets_no_county_from_the_places_it_names():
 
 @pytest.mark.parametrize("line, phone, email, postcode", [
     ("联系电话：0537 - 8381002", "0537-8381002", None, None),
+    ("咨询电话：（0531）86061234", "(0531)86061234", None, None),  # the area code in brackets, as printed
     ("电 话 ： 0517-83605210  电子邮箱 ： hazwgkc@163.com  邮 编 ： 223001", "0517-83605210", "hazwgkc@163.com",
      "223001"),
     ("(地址:昆明市呈贡区锦绣大街1号,邮编:650500,电话:0871-63123819,电子邮箱:kmsgkb@km.gov.cn)", "0871-63123819",

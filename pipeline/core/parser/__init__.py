@@ -33,7 +33,7 @@ def parse_document(doc: Document) -> ReportRecord:
 
     rec = ReportRecord()
     rec.period_start, rec.period_end = metadata.find_period(flat)
-    who = identity.identify(lines, first_heading, "\n".join(paragraphs), flat, rec.period_end)
+    who = identity.identify(title, lines, first_heading, "\n".join(paragraphs), flat, rec.period_end)
     rec.agency_name, rec.agency_source = who.agency_name, who.agency_source
     rec.report_year, rec.year_source = who.report_year, who.year_source
     rec.admin_level = who.admin_level

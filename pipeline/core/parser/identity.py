@@ -287,12 +287,11 @@ def _region(agency: str | None, level: str | None, text: str, flat: str) -> tupl
 
 # --- all together -----------------------------------------------------------------------------------
 
-def identify(lines: list[str], first_heading: int, text: str, flat: str,
+def identify(title: Title | None, lines: list[str], first_heading: int, text: str, flat: str,
              period_end: dt.date | None) -> Identity:
-    """`lines`: the document's paragraphs and rows, squeezed; `first_heading`: the index in `lines` of
-    the first section heading (len(lines) when none); `text`: the paragraphs joined by newlines;
-    `flat`: the whole report squeezed."""
-    title = find_title(lines, first_heading)
+    """`title`: `find_title`'s; `lines`: the document's paragraphs and rows, squeezed; `first_heading`:
+    the index in `lines` of the first section heading (len(lines) when none); `text`: the paragraphs
+    joined by newlines; `flat`: the whole report squeezed."""
     agency, year = agency_and_year(title.text) if title else (None, None)
     agency_source = title.source if agency else None
     if agency is None:
