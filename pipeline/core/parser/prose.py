@@ -36,8 +36,8 @@ def _account_for(sentence: str, channel: str) -> str | None:
     spans = [(s, e) for s, e, c in _channels_in(sentence) if c == channel]
     for q in _QUOTED.finditer(sentence):
         for s, e in spans:
-            if 0 <= s - q.end() <= 2 or 0 <= q.start() - e <= 4:
-                return q.group(1)
+            if 0 <= s - q.end() <= 2 or 0 <= q.start() - e <= 4 or q.start() < s and e < q.end():
+                return q.group(1)  # also the name holding the channel word: '通过“瑞金市人民政府网”公开'
     return None
 
 
@@ -89,7 +89,7 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
             channel = "combined"
         if unit == "个" and channel != "press_conference" and not content:
             continue
-        if unit in cb.CHANNEL_EVENT_UNITS and channel not in ("press_conference", "all"):
+        if unit in cb.CHANNEL_EVENT_UNITS and channel not in cb.CHANNELS_COUNTED_IN_EVENTS:
             if "发布会" not in clause:
                 continue
         value = float(m.group(2))

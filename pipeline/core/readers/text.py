@@ -207,7 +207,10 @@ def _wrap_width(text: str) -> int | None:
 
 
 _ENDS = tuple(SENTENCE_END)
-_ENDS_OR_TITLE = (*SENTENCE_END, "报告")
+_ENDS_OR_TITLE = (*SENTENCE_END, "报告", "年报")
+# a line that starts a page's metadata field (标 题:, 发布机构:, 来源:) or a breadcrumb stands alone
+_FIELD_START = re.compile(r"^\s*(?:标\s*题|名\s*称|索\s*引\s*号|发布机构|发文机关|成文日期|发布日期|发布时间|来\s*源|"
+                          r"当前位置|您现在|您的位置)\s*[:：|]?")
 
 
 def _join_wrapped(lines: list[Paragraph], wrap_width: int | None) -> list[Paragraph]:
@@ -222,7 +225,8 @@ def _join_wrapped(lines: list[Paragraph], wrap_width: int | None) -> list[Paragr
                 last = parts[-1]
                 if len(last) * 2 >= _MIN_WRAPPED and display_width(last) >= _MIN_WRAPPED \
                         and not last.endswith(_ENDS_OR_TITLE) \
-                        and not _HEADING.match(text) and start + len(parts) == number:
+                        and not _HEADING.match(text) and not _FIELD_START.match(text) \
+                        and start + len(parts) == number:
                     parts.append(text)
                     continue
             groups.append((number, [text]))
