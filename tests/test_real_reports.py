@@ -345,3 +345,14 @@ def test_independent_pages_match_their_golden_file(independent_build):
     assert sorted(p for p, s in statuses.items() if s == "rejected") == sorted(
         k for k, v in golden.items() if v.get("status") == "rejected")
     assert 1 - len(misses) / compared >= 0.99, "\n".join(misses)
+
+
+def test_a_saved_page_gives_its_title_date_and_publisher_from_its_head():
+    from pipeline.core.readers import read_document
+    page = ("<html><head><meta charset='utf-8'><title>张家湾镇2021年政府信息公开工作年度报告_富县人民政府</title>"
+            "<meta name='PubDate' content='2022-01-20 10:00'><meta name='ContentSource' content='张家湾镇人民政府'>"
+            "</head><body><div class='breadcrumb'>首页 &gt; 政府信息公开</div><p>一、总体情况</p>"
+            "<p>我镇认真贯彻落实《中华人民共和国政府信息公开条例》，主动公开政府信息85条。</p></body></html>")
+    rec = parse_document(read_document(page.encode("utf-8"), "html"))
+    assert (rec.agency_name, rec.agency_source, rec.report_year, rec.admin_level) == (
+        "张家湾镇", "metadata_table", 2021, "township")

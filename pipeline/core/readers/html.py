@@ -53,9 +53,31 @@ def read_html(data: bytes) -> Document:
     except (etree.ParserError, ValueError) as exc:
         raise UnsafeInput(f"unreadable web page: {exc}") from exc
     walker = _Walker()
+    for field in _head_fields(root):  # the page's own title and metadata, as the page shows them
+        walker.line.append(field)
+        walker.flush()
     walker.walk(root)
     walker.flush()
     return Document(tuple(walker.blocks), "html", encoding)
+
+
+# <meta> fields of the government site platforms (ArticleTitle, PubDate, ContentSource), and <title>
+_META_FIELDS = (("articletitle", "标题"), ("pubdate", "发布日期"), ("contentsource", "发布机构"))
+_TITLE_SUFFIX = re.compile(r"\s*(?:[_|｜]|--|——|-\s).*$")
+
+
+def _head_fields(root) -> list[str]:
+    """'标题：…', '发布日期：…', '发布机构：…' from the page head, where the page states them. The <title>
+    is used without its site name ('…年度报告_某某县人民政府') when there is no ArticleTitle."""
+    meta = {(m.get("name") or "").strip().lower(): (m.get("content") or "").strip()
+            for m in root.xpath("//head/meta[@name][@content]")}
+    fields = [f"{label}：{_WS.sub(' ', meta[name])}" for name, label in _META_FIELDS if meta.get(name)]
+    if not meta.get("articletitle"):
+        title = root.xpath("string(//head/title)")
+        title = _TITLE_SUFFIX.sub("", _WS.sub(" ", strip_debris(title)).strip())
+        if title:
+            fields.insert(0, f"标题：{title}")
+    return fields
 
 
 class _Walker:
