@@ -54,7 +54,7 @@ _CN_DATE = re.compile(r"^([〇○零Ｏ一二三四五六七八九]{4})年([一�
 
 def find_published_on(paragraphs: list[str]) -> dt.date | None:
     """The date printed under the signature at the very end ('2024年1月22日', '二〇二四年一月二十二日')."""
-    for text in reversed(paragraphs[-4:]):
+    for text in reversed(paragraphs[-12:]):  # below the signature; saved pages end with footers
         s = squeeze(text)
         m = _FULL_DATE.match(s)
         if m:
