@@ -338,7 +338,8 @@ def independent_build(tmp_path_factory):
 
 
 def test_independent_pages_match_their_golden_file(independent_build):
-    golden = json.loads((INDEPENDENT / "golden.json").read_text(encoding="utf-8"))
+    golden = {k: v for k, v in json.loads((INDEPENDENT / "golden.json").read_text(encoding="utf-8")).items()
+              if not k.startswith("_")}
     with duckdb.connect(str(independent_build), read_only=True) as con:
         compared, misses = score(golden, con)
         statuses = dict(con.execute("SELECT source_path, status FROM raw_file").fetchall())
