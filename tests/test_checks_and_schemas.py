@@ -52,8 +52,9 @@ def test_broken_identities_become_findings_with_their_numbers(seed_frames):
     found = _findings(frames, rid)
     names = {c for c, _ in found}
     assert {cb.CHECK_APPLICATION_BALANCE, cb.CHECK_APPLICATION_ROW_TOTAL, cb.CHECK_REVIEW_LITIGATION_TOTAL} <= names
-    assert ("application_balance", "natural_person: 本年新收 5 + 上年结转 0 ≠ 总计 1 + 结转下年 0") in found
-    assert ("review_litigation_total", "review: 总计 3 ≠ 维持+纠正+其他+尚未审结 0") in found
+    assert ("application_balance", "自然人：一、本年新收政府信息公开申请数量 5 + 二、上年结转政府信息公开申请数量 0 "
+                             "≠ 三（七）总计 1 + 四、结转下年度继续办理 0") in found
+    assert ("review_litigation_total", "行政复议 × 总计 3 ≠ 结果维持+结果纠正+其他结果+尚未审结 0") in found
 
 
 def test_identity_with_a_null_term_raises_nothing(seed_frames):
@@ -124,7 +125,8 @@ def test_carryover_between_years_of_one_agency(seed_frames):
     later_app = _set(later_app, (pl.col("row_code") == "2") & (pl.col("applicant") == "total"), "count", 7)
     frames["fact_application"] = pl.concat([app, later_app])
     found = _findings(frames, "ffffffffffffffff")
-    assert (cb.CHECK_CARRYOVER_MISMATCH, f"total: 上年结转 7 ≠ 结转下年度 0 in the 2024 report {rid}") in found
+    assert (cb.CHECK_CARRYOVER_MISMATCH, f"二、上年结转政府信息公开申请数量 × 总计 7 ≠ 2024年度年报（{rid}）"
+                                         "四、结转下年度继续办理 × 总计 0") in found
     assert not [f for f in _findings(frames, rid) if f[0] == cb.CHECK_CARRYOVER_MISMATCH]  # reported once, on N+1
 
 
@@ -136,8 +138,8 @@ def test_same_agency_and_year_from_two_files_is_a_duplicate(tmp_path):
     frames = build_frames(parse_files(discover(tmp_path), workers=1))
     dups = frames["dq_finding"].filter(pl.col("check_name") == cb.CHECK_DUPLICATE_REPORT)
     assert frames["dim_report"].height == 2
-    assert sorted(dups["detail"].to_list()) == ["沂源县悦庄镇人民政府 2024 is also loaded from a.txt",
-                                                 "沂源县悦庄镇人民政府 2024 is also loaded from b.txt"]
+    assert sorted(dups["detail"].to_list()) == ["沂源县悦庄镇人民政府 2024年度年报另有文件：a.txt",
+                                                 "沂源县悦庄镇人民政府 2024年度年报另有文件：b.txt"]
 
 
 def test_prose_that_contradicts_the_table(tmp_path):
@@ -149,5 +151,5 @@ def test_prose_that_contradicts_the_table(tmp_path):
     frames = build_frames(parse_files(discover(tmp_path), workers=1))
     ids = dict(frames["dim_report"].select("source_path", "report_id").iter_rows())
     found = {(r, d) for r, c, _, d in frames["dq_finding"].iter_rows() if c == cb.CHECK_TEXT_TABLE_MISMATCH}
-    assert found == {(ids["said_three.txt"], "prose says 3 applications received "
-                      "('2023年我镇共收到政府信息公开申请3件'), §三 row 1 总计 is 0")}
+    assert found == {(ids["said_three.txt"], "正文称新收政府信息公开申请 3 件（“2023年我镇共收到政府信息公开申请3件”），"
+                      "表格 一、本年新收政府信息公开申请数量 × 总计 为 0")}

@@ -46,11 +46,14 @@ def test_run_succeeds_and_every_check_is_evaluated(seeds_build):
     assert {e.check_name for e in evaluations} == {
         "application_balance", "application_row_total", "application_outcome_total", "review_litigation_total",
         "incomplete_table", "missing_section", "channel_sum_mismatch", "text_table_mismatch",
-        "carryover_mismatch", "duplicate_report", "missing_metadata", "every_file_accounted",
+        "carryover_mismatch", "duplicate_report", "missing_metadata", "in_force_mismatch", "prose_year_mismatch",
+        "processing_fee_conflict", "empty_section", "similar_prose", "every_file_accounted",
         "full_application_grid"}
     by_name = {e.check_name: e.passed for e in evaluations}
     assert by_name["incomplete_table"] is False and by_name["application_balance"] is True
     assert by_name["missing_metadata"] is True  # every seed names its agency, year, level and region
+    assert not any(by_name[c] is False for c in ("in_force_mismatch", "prose_year_mismatch",
+                                                 "processing_fee_conflict", "empty_section", "similar_prose"))
     assert by_name["every_file_accounted"] is True and by_name["full_application_grid"] is True
 
 
@@ -160,7 +163,7 @@ def test_quality_report_is_written_beside_the_warehouse(seeds_build):
     _, warehouse = seeds_build
     page = (warehouse.parent / "disclosure.quality.html").read_text(encoding="utf-8")
     assert "<h3>山东省 威海市 文登区 威海市文登区泽库镇人民政府</h3>" in page
-    assert "stated total 532 ≠ sum of 3 channel counts 533" in page and "001_f5b8ed62166f75c7.txt" in page
+    assert "所述合计 532 ≠ 3 个渠道数量之和 533" in page and "001_f5b8ed62166f75c7.txt" in page
     assert "§三 rows missing from the source: 3.3.8" in page and "003_900cea2f89254ff6.txt" in page
     assert "<h2>Findings by check</h2>" in page and "<h2>Findings by region</h2>" in page
     assert '<span>山东省 济宁市</span><div style="width:400px"></div>1' in page  # one finding, the longest bar

@@ -154,9 +154,20 @@ def checked_tables(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
     tables = merge_parts(parts)
     carried = tables.pop("carried")
     reports = tables["dim_report"]
-    tables["dq_finding"] = checks.ordered(pl.concat([tables["dq_finding"],  # type: ignore[list-item]
-                                                     checks.cross_report_findings(carried, reports)]))  # type: ignore[arg-type]
+    cross = checks.cross_report_findings(carried, reports,  # type: ignore[arg-type]
+                                         _in_force_rows(tables["fact_proactive_disclosure"]))
+    tables["dq_finding"] = checks.ordered(pl.concat([tables["dq_finding"], cross]))  # type: ignore[list-item]
     return tables
+
+
+def _in_force_rows(proactive: Table) -> pl.DataFrame:
+    """The §二 rows the cross-year 现行有效 check needs (规章, 规范性文件), read from the segments."""
+    if isinstance(proactive, pl.DataFrame):
+        return proactive
+    items, measures = (", ".join(f"'{c}'" for c in codes) for codes in (checks.IN_FORCE_ITEMS,
+                                                                         checks.IN_FORCE_MEASURES))
+    return proactive._run(f"SELECT * FROM ({proactive.sql()}) WHERE item IN ({items}) "  # noqa: SLF001
+                          f"AND measure IN ({measures})").pl()
 
 
 def table_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
@@ -184,7 +195,7 @@ def validate(frames: dict[str, Table]) -> dict[str, Table]:
 
 # Bumped when the warehouse's tables, views or checks change shape: a re-run then rebuilds even
 # if no raw file changed.
-WAREHOUSE_LAYOUT_VERSION = "3"
+WAREHOUSE_LAYOUT_VERSION = "4"
 
 
 def build_digest(raw_file: pl.DataFrame) -> str:

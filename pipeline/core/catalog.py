@@ -47,7 +47,8 @@ def dimension_frames() -> dict[str, pl.DataFrame]:
         "dim_metadata_source": _codes([{"source": code, "label_zh": label, "sort_order": i}
                                        for i, (code, label) in enumerate(cb.METADATA_SOURCES.items(), start=1)]),
         "dim_check": _codes([{"check_name": c.name, "severity": c.severity, "about_table": c.table,
-                              "description": c.description, "sort_order": i}
+                              "description": c.description,
+                              "description_zh": c.description_zh, "label_zh": c.label_zh, "sort_order": i}
                              for i, c in enumerate(cb.CHECKS, start=1)]),
     }
 
@@ -153,11 +154,13 @@ FROM fact_disclosure_channel c JOIN dim_report r USING (report_id) JOIN dim_chan
     }),
     "v_quality": ("""
 SELECT r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county,
-       q.check_name, k.description AS check_description, q.severity, q.detail, r.source_path, q.report_id
+       q.check_name, k.description AS check_description, k.description_zh AS check_description_zh,
+       q.severity, q.detail, r.source_path, q.report_id
 FROM dq_finding q JOIN dim_report r USING (report_id) LEFT JOIN dim_check k USING (check_name)""", {
         "agency_name": "agency", "report_year": "year", "admin_level": "administrative level",
         "province": "province", "city": "city", "county": "county",
         "check_name": "check (see dim_check)", "check_description": "what the check tests",
+        "check_description_zh": "what the check tests, in Chinese (检查说明)",
         "severity": "error or warning", "detail": "the finding, with the numbers involved",
         "source_path": "raw file to open", "report_id": "report key",
     }),

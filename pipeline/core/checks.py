@@ -27,13 +27,22 @@ def _total_mismatches(long: pl.DataFrame, line: str, member: str) -> pl.DataFram
     ).sort("report_id", line)
 
 
+def _zh(column: str, labels: dict[str, str]) -> pl.Expr:
+    """A code column as its Chinese label from the codebook."""
+    return pl.col(column).replace_strict(labels, default=pl.col(column), return_dtype=pl.String)
+
+
+_ROW = cb.APPLICATION_ROW_LABELS
+_APPLICANT = _zh("applicant", cb.APPLICANT_LABELS)
+
+
 def _wide(app: pl.DataFrame) -> pl.DataFrame:
     return app.pivot(on="row_code", index=["report_id", "applicant"], values="count")
 
 
 def application_findings(app: pl.DataFrame, formats: pl.DataFrame) -> list[pl.DataFrame]:
     out = [_finding(_total_mismatches(app, "row_code", "applicant"), cb.CHECK_APPLICATION_ROW_TOTAL, pl.format(
-        "row {}: 总计 {} ≠ sum of applicants {}", "row_code", "total", "parts"))]
+        "{} × 总计 {} ≠ 六类申请人之和 {}", _zh("row_code", _ROW), "total", "parts"))]
 
     wide = _wide(app).join(formats, on="report_id")
     for fmt in cb.FORMAT_VERSIONS:
@@ -45,19 +54,21 @@ def application_findings(app: pl.DataFrame, formats: pl.DataFrame) -> list[pl.Da
         bal = w.filter(pl.all_horizontal(r1.is_not_null(), r2.is_not_null(), r37.is_not_null(), r4.is_not_null())
                        & (r1 + r2 != r37 + r4))
         out.append(_finding(bal, cb.CHECK_APPLICATION_BALANCE, pl.format(
-            "{}: 本年新收 {} + 上年结转 {} ≠ 总计 {} + 结转下年 {}", "applicant", r1, r2, r37, r4)))
+            f"{{}}：{_ROW['1']} {{}} + {_ROW['2']} {{}} ≠ {_ROW['3.7']} {{}} + {_ROW['4']} {{}}",
+            _APPLICANT, r1, r2, r37, r4)))
         outcome_cols = [pl.col(c) for c in cb.outcome_row_codes(fmt)]
         tot = w.with_columns(pl.sum_horizontal(outcome_cols).alias("_sum")).filter(
             pl.all_horizontal([c.is_not_null() for c in outcome_cols]) & r37.is_not_null()
             & (pl.col("_sum") != r37))
         out.append(_finding(tot, cb.CHECK_APPLICATION_OUTCOME_TOTAL, pl.format(
-            "{}: 总计 {} ≠ sum of outcome rows {}", "applicant", r37, "_sum")))
+            f"{{}}：{_ROW['3.7']} {{}} ≠ 三（一）至三（六）各项之和 {{}}", _APPLICANT, r37, "_sum")))
     return out
 
 
 def review_findings(review: pl.DataFrame) -> pl.DataFrame:
     return _finding(_total_mismatches(review, "proceeding", "outcome"), cb.CHECK_REVIEW_LITIGATION_TOTAL, pl.format(
-        "{}: 总计 {} ≠ 维持+纠正+其他+尚未审结 {}", "proceeding", "total", "parts"))
+        "{} × 总计 {} ≠ 结果维持+结果纠正+其他结果+尚未审结 {}", _zh("proceeding", cb.PROCEEDING_LABELS), "total",
+        "parts"))
 
 
 def channel_findings(channels: pl.DataFrame) -> pl.DataFrame:
@@ -71,7 +82,7 @@ def channel_findings(channels: pl.DataFrame) -> pl.DataFrame:
     bad = per.filter(pl.col("all").is_not_null() & (pl.col("n_parts") >= 2) & ~pl.col("approx")
                      & (pl.col("all") != pl.col("parts")))
     return _finding(bad.sort("report_id"), cb.CHECK_CHANNEL_SUM_MISMATCH, pl.format(
-        "stated total {} ≠ sum of {} channel counts {}", "all", "n_parts", "parts"))
+        "所述合计 {} ≠ {} 个渠道数量之和 {}", "all", "n_parts", "parts"))
 
 
 def carryover_findings(app: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
@@ -93,8 +104,52 @@ def carryover_findings(app: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame
     bad = over.join(forward, on=["agency_name", "report_year", "applicant"]).filter(
         pl.col("over") != pl.col("forward")).sort("report_id", "applicant")
     return _finding(bad, cb.CHECK_CARRYOVER_MISMATCH, pl.format(
-        "{}: 上年结转 {} ≠ 结转下年度 {} in the {} report {}", "applicant", "over", "forward",
-        (pl.col("report_year") - 1).cast(pl.String), "earlier"))
+        f"{_ROW['2']} × {{}} {{}} ≠ {{}}年度年报（{{}}）{_ROW['4']} × {{}} {{}}", _APPLICANT, "over",
+        (pl.col("report_year") - 1).cast(pl.String), "earlier", _APPLICANT, "forward"))
+
+
+IN_FORCE_ITEMS = ("regulations", "normative_documents")
+IN_FORCE_MEASURES = ("issued", "repealed", "in_force")
+
+
+def _single_agency_years(reports: pl.DataFrame) -> pl.DataFrame:
+    """report_id, agency_name, report_year of the agency-years loaded from one report only (two
+    reports for one year are a duplicate, and the chain through that year is ambiguous)."""
+    keyed = reports.select("report_id", "agency_name", "report_year").filter(
+        pl.col("agency_name").is_not_null() & pl.col("report_year").is_not_null())
+    single = keyed.group_by("agency_name", "report_year").len().filter(pl.col("len") == 1).drop("len")
+    return keyed.join(single, on=["agency_name", "report_year"], how="semi")
+
+
+def in_force_findings(proactive: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
+    """§二's cross-year identity for 规章 and 行政规范性文件 (2021 format): 现行有效(t) =
+    现行有效(t−1) + 本年制发(t) − 本年废止(t), along an agency's reports of consecutive years,
+    reported on the later one. Only where all four cells are stated."""
+    years = _single_agency_years(reports.filter(pl.col("format_version") == cb.FORMAT_2021))
+    proactive = proactive.select(pl.col("report_id", "item", "measure").cast(pl.String),
+                                 pl.col("value").cast(pl.Float64))  # typed also when read from no segment
+    cells = proactive.filter(pl.col("item").is_in(IN_FORCE_ITEMS) & pl.col("measure").is_in(IN_FORCE_MEASURES)
+                             & pl.col("value").is_not_null()).join(years, on="report_id")
+    if cells.is_empty():
+        return _finding(pl.DataFrame(schema={"report_id": pl.String}), cb.CHECK_IN_FORCE_MISMATCH, pl.lit(""))
+    wide = cells.pivot(on="measure", index=["report_id", "agency_name", "report_year", "item"],
+                       values="value")
+    for m in IN_FORCE_MEASURES:
+        if m not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, pl.Float64).alias(m))
+    before = wide.select("agency_name", (pl.col("report_year") + 1).alias("report_year"), "item",
+                         pl.col("in_force").alias("prev"), pl.col("report_id").alias("earlier"))
+    whole = [pl.col(c).cast(pl.Int64).cast(pl.String) for c in ("in_force", "prev", "issued", "repealed")]
+    bad = wide.join(before, on=["agency_name", "report_year", "item"]).filter(
+        pl.all_horizontal(pl.col(c).is_not_null() for c in ("in_force", "prev", "issued", "repealed"))
+        & (pl.col("in_force") != pl.col("prev") + pl.col("issued") - pl.col("repealed"))
+    ).with_columns((pl.col("prev") + pl.col("issued") - pl.col("repealed")).cast(pl.Int64).alias("expected")
+                   ).sort("report_id", "item")
+    item = _zh("item", cb.PROACTIVE_ITEM_LABELS)
+    return _finding(bad, cb.CHECK_IN_FORCE_MISMATCH, pl.format(
+        "{} × 现行有效件数 {} ≠ {}年度年报（{}）现行有效件数 {} + 本年制发件数 {} − 本年废止件数 {} = {}",
+        item, whole[0], (pl.col("report_year") - 1).cast(pl.String), "earlier", whole[1], whole[2], whole[3],
+        "expected"))
 
 
 def duplicate_findings(reports: pl.DataFrame) -> pl.DataFrame:
@@ -105,11 +160,11 @@ def duplicate_findings(reports: pl.DataFrame) -> pl.DataFrame:
         pl.col("source_path").sort().head(6).alias("paths"), pl.len().alias("n")).filter(pl.col("n") > 1)
     dup = keyed.join(groups, on=["agency_name", "report_year"]).with_columns(
         (pl.col("paths").list.set_difference(pl.concat_list("source_path")).list.head(5).list.join(", ")
-         + pl.when(pl.col("n") > 6).then(pl.format(" and {} more", pl.col("n") - 6)).otherwise(pl.lit(""))
+         + pl.when(pl.col("n") > 6).then(pl.format(" 等，另有 {} 个", pl.col("n") - 6)).otherwise(pl.lit(""))
          ).alias("others")
     ).sort("report_id")
     return _finding(dup, cb.CHECK_DUPLICATE_REPORT, pl.format(
-        "{} {} is also loaded from {}", "agency_name", pl.col("report_year").cast(pl.String), "others"))
+        "{} {}年度年报另有文件：{}", "agency_name", pl.col("report_year").cast(pl.String), "others"))
 
 
 def report_findings(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -120,9 +175,14 @@ def report_findings(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
                       channel_findings(frames["fact_disclosure_channel"])])
 
 
-def cross_report_findings(carried: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
-    """Checks across reports: carry-over between years, duplicates. `carried` needs only rows 2 and 4."""
-    return pl.concat([carryover_findings(carried, reports), duplicate_findings(reports)])
+def cross_report_findings(carried: pl.DataFrame, reports: pl.DataFrame,
+                          proactive: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Checks across reports: carry-over between years, §二's 现行有效 between years, duplicates.
+    `carried` needs only rows 2 and 4; `proactive` only the 规章 and 规范性文件 rows."""
+    out = [carryover_findings(carried, reports), duplicate_findings(reports)]
+    if proactive is not None:
+        out.append(in_force_findings(proactive, reports))
+    return pl.concat(out)
 
 
 def ordered(findings: pl.DataFrame) -> pl.DataFrame:
@@ -132,4 +192,5 @@ def ordered(findings: pl.DataFrame) -> pl.DataFrame:
 def all_findings(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """The parser's findings plus every check, sorted for stable output."""
     return ordered(pl.concat([frames["dq_finding"], report_findings(frames),
-                              cross_report_findings(frames["fact_application"], frames["dim_report"])]))
+                              cross_report_findings(frames["fact_application"], frames["dim_report"],
+                                                    frames["fact_proactive_disclosure"])]))

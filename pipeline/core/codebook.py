@@ -290,6 +290,8 @@ class CheckDef:
     severity: str
     table: str  # the contract table the check is about (where Dagster shows it)
     description: str
+    description_zh: str  # what a disclosure office reads (dim_check, the quality report)
+    label_zh: str = ""  # a short Chinese name of the check (headings, filters)
 
 
 CHECK_APPLICATION_BALANCE = "application_balance"
@@ -303,30 +305,103 @@ CHECK_TEXT_TABLE_MISMATCH = "text_table_mismatch"
 CHECK_CARRYOVER_MISMATCH = "carryover_mismatch"
 CHECK_DUPLICATE_REPORT = "duplicate_report"
 CHECK_MISSING_METADATA = "missing_metadata"
+CHECK_IN_FORCE_MISMATCH = "in_force_mismatch"
+CHECK_PROSE_YEAR_MISMATCH = "prose_year_mismatch"
+CHECK_PROCESSING_FEE_CONFLICT = "processing_fee_conflict"
+CHECK_EMPTY_SECTION = "empty_section"
+CHECK_SIMILAR_PROSE = "similar_prose"
 
 CHECKS = (
     CheckDef(CHECK_APPLICATION_BALANCE, SEVERITY_ERROR, "fact_application",
-             "第一项+第二项 = 第三项总计+第四项, per applicant (row 1 + row 2 = row 3.7 + row 4)."),
+             "第一项+第二项 = 第三项总计+第四项, per applicant (row 1 + row 2 = row 3.7 + row 4).",
+             "每类申请人：一、本年新收 + 二、上年结转 = 三（七）总计 + 四、结转下年度继续办理。", "申请数量收支不平"),
     CheckDef(CHECK_APPLICATION_ROW_TOTAL, SEVERITY_ERROR, "fact_application",
-             "A row's 总计 equals the sum of its six applicant columns."),
+             "A row's 总计 equals the sum of its six applicant columns.",
+             "第三部分表格每一行的“总计”栏等于六类申请人（自然人及五类法人或其他组织）之和。", "申请人合计不符"),
     CheckDef(CHECK_APPLICATION_OUTCOME_TOTAL, SEVERITY_ERROR, "fact_application",
-             "Row 3.7 (总计) equals the sum of the outcome rows 3.1 … 3.6.x, per applicant."),
+             "Row 3.7 (总计) equals the sum of the outcome rows 3.1 … 3.6.x, per applicant.",
+             "每类申请人：三（七）总计等于三（一）至三（六）各项办理结果之和。", "办理结果合计不符"),
     CheckDef(CHECK_REVIEW_LITIGATION_TOTAL, SEVERITY_ERROR, "fact_review_litigation",
-             "Each proceeding's 总计 equals 维持 + 纠正 + 其他 + 尚未审结."),
+             "Each proceeding's 总计 equals 维持 + 纠正 + 其他 + 尚未审结.",
+             "第四部分：行政复议、未经复议直接起诉、复议后起诉各自的“总计”等于结果维持、结果纠正、其他结果、尚未审结之和。",
+             "复议诉讼合计不符"),
     CheckDef(CHECK_INCOMPLETE_TABLE, SEVERITY_ERROR, "fact_application",
-             "Rows or cells of a statistics table are missing, blank or cannot be placed."),
+             "Rows or cells of a statistics table are missing, blank or cannot be placed.",
+             "统计表的行或单元格缺失、空白或无法确定位置（不作猜测，留空）。", "统计表不完整"),
     CheckDef(CHECK_MISSING_SECTION, SEVERITY_WARNING, "dim_report",
-             "A section of the standard outline was not found."),
+             "A section of the standard outline was not found.",
+             "未找到年报规定格式中的某一部分标题。", "缺少部分"),
     CheckDef(CHECK_CHANNEL_SUM_MISMATCH, SEVERITY_WARNING, "fact_disclosure_channel",
-             "The stated total over all channels differs from the sum of the per-channel counts."),
+             "The stated total over all channels differs from the sum of the per-channel counts.",
+             "第一部分所述各渠道公开信息合计数与各渠道数量之和不一致。", "渠道合计不符"),
     CheckDef(CHECK_TEXT_TABLE_MISMATCH, SEVERITY_WARNING, "fact_application",
-             "A figure in the prose (共收到政府信息公开申请N件, 未收到申请) contradicts §三 row 1 总计."),
+             "A figure in the prose (新收 / 上年结转 / 结转下年度 applications, 行政复议…件, 行政诉讼…件) "
+             "contradicts the §三 or §四 table.",
+             "正文所述数字（新收申请、上年结转、结转下年度、行政复议…件、行政诉讼…件）与第三、四部分表格不一致。",
+             "正文与表格不符"),
     CheckDef(CHECK_CARRYOVER_MISMATCH, SEVERITY_WARNING, "fact_application",
-             "An agency's row 4 (结转下年度) for year N differs from its row 2 (上年结转) for year N+1."),
+             "An agency's row 4 (结转下年度) for year N differs from its row 2 (上年结转) for year N+1, "
+             "per applicant.",
+             "同一机关：N年度“四、结转下年度继续办理”与N+1年度“二、上年结转政府信息公开申请数量”不一致（逐类申请人）。",
+             "跨年度结转不符"),
     CheckDef(CHECK_DUPLICATE_REPORT, SEVERITY_WARNING, "dim_report",
-             "The same agency and year were loaded from two different files."),
+             "The same agency and year were loaded from two different files.",
+             "同一机关同一年度的年报从两个不同文件载入。", "重复年报"),
     CheckDef(CHECK_MISSING_METADATA, SEVERITY_WARNING, "dim_report",
-             "A field analysts group by (agency, year, region, level) could not be read from the report."),
+             "A field analysts group by (agency, year, region, level) could not be read from the report.",
+             "无法从年报读出机关名称、年度、地区或行政层级。", "基本信息缺失"),
+    CheckDef(CHECK_IN_FORCE_MISMATCH, SEVERITY_WARNING, "fact_proactive_disclosure",
+             "§二, 规章 and 行政规范性文件: 现行有效(t) = 现行有效(t−1) + 本年制发(t) − 本年废止(t), across an "
+             "agency's reports of consecutive years (2021 format).",
+             "第二部分规章、行政规范性文件：本年现行有效件数 = 上年现行有效件数 + 本年制发件数 − 本年废止件数"
+             "（同一机关相邻年度）。", "现行有效件数不衔接"),
+    CheckDef(CHECK_PROSE_YEAR_MISMATCH, SEVERITY_WARNING, "dim_report",
+             "The year the prose gives for the period reported on (the statistics period, or the year "
+             "opening §一) differs from the report year.",
+             "正文所述统计期限或第一部分开头的年份与年报年度不一致。", "正文年份不符"),
+    CheckDef(CHECK_PROCESSING_FEE_CONFLICT, SEVERITY_WARNING, "dim_report",
+             "A processing fee is charged while §六 says none was, or fees were charged with no amount "
+             "stated.",
+             "第六部分称未收取信息处理费，但年报另有收费金额；或称收取了信息处理费却未写明金额。", "信息处理费矛盾"),
+    CheckDef(CHECK_EMPTY_SECTION, SEVERITY_WARNING, "dim_report",
+             "§五 (存在的主要问题及改进情况) has a heading but no text.",
+             "第五部分“存在的主要问题及改进情况”只有标题，没有内容。", "第五部分为空"),
+    CheckDef(CHECK_SIMILAR_PROSE, SEVERITY_WARNING, "dim_report",
+             "The prose of §一, §五 and §六 is nearly identical to another agency's report, beyond phrases many "
+             "agencies share (MinHash over character shingles).",
+             "第一、五、六部分文字与另一机关的年报几乎相同（已除去多数机关共用的套话；按字符片段的MinHash估计）。",
+             "文字雷同"),
 )
 CHECKS_BY_NAME = {c.name: c for c in CHECKS}
 CHECK_NAMES = tuple(c.name for c in CHECKS)
+SEVERITY_LABELS = {SEVERITY_ERROR: "错误", SEVERITY_WARNING: "警告"}
+STATUS_LABELS = {STATUS_PARSED: "已解析", STATUS_PARTIAL: "部分解析", STATUS_REJECTED: "未能读取"}
+
+# --- Chinese names of grid cells (finding details) --------------------------------------------
+
+_NUMERALS = "一二三四五六七八九十"
+
+
+def application_row_label(code: str) -> str:
+    """The row as printed in the §三 table: '1' → '一、本年新收政府信息公开申请数量',
+    '3.1' → '三（一）予以公开', '3.3.3' → '三（三）3 危及“三安全一稳定”'."""
+    label = next(r.label_zh for r in APPLICATION_ROWS if r.code == code)
+    parts = [int(p) for p in code.split(".")]
+    head = _NUMERALS[parts[0] - 1]
+    if len(parts) == 1:
+        return f"{head}、{label}"
+    sub = f"{head}（{_NUMERALS[parts[1] - 1]}）"
+    return f"{sub}{label}" if len(parts) == 2 else f"{sub}{parts[2]} {label}"
+
+
+APPLICATION_ROW_LABELS = {r.code: application_row_label(r.code) for r in APPLICATION_ROWS}
+APPLICANT_LABELS = {a.code: a.label_zh for a in APPLICANTS}
+PROACTIVE_ITEM_LABELS = {c.code: c.label_zh for c in PROACTIVE_ITEMS}
+PROACTIVE_MEASURE_LABELS = {c.code: c.label_zh for c in PROACTIVE_MEASURES}
+PROCEEDING_LABELS = {c.code: c.label_zh for c in PROCEEDINGS}
+OUTCOME_LABELS = {c.code: c.label_zh for c in OUTCOMES}
+
+
+def application_cell_label(row_code: str, applicant: str) -> str:
+    """'三（三）3 危及“三安全一稳定” × 法律服务机构'."""
+    return f"{APPLICATION_ROW_LABELS[row_code]} × {APPLICANT_LABELS[applicant]}"

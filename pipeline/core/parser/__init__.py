@@ -11,7 +11,7 @@ from pipeline.core.records import ReportRecord
 from pipeline.core.textnorm import squeeze
 
 # Bumped whenever parsing changes what it extracts: cached results of older versions are redone.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 
 class NotAReport(ValueError):
@@ -49,10 +49,14 @@ def parse_document(doc: Document) -> ReportRecord:
     rec.findings.extend(found)
     rec.application, found = tables.parse_application(sections.rows(cb.SECTION_APPLICATION), rec.format_version)
     rec.findings.extend(found)
-    _compare_prose_to_table(rec, [i.text for i in sections.items if not i.is_row and i.section in
-                                  (None, cb.SECTION_OVERVIEW, cb.SECTION_APPLICATION)])
     rec.review_litigation, found = tables.parse_review(sections.rows(cb.SECTION_REVIEW))
     rec.findings.extend(found)
+    _compare_prose_to_table(rec, [i.text for i in sections.items if not i.is_row and i.section in
+                                  (None, cb.SECTION_OVERVIEW, cb.SECTION_APPLICATION)],
+                            [i.text for i in sections.rows(cb.SECTION_REVIEW) if not i.is_row])
+    _check_prose_year(rec, sections.paragraphs(cb.SECTION_OVERVIEW), flat)
+    _check_processing_fee(rec, other, [p for p in paragraphs if p not in other])
+    _check_empty_problems(rec, sections)
 
     first_table = min((sections.headings[s] for s in cb.TABLE_SECTIONS if s in sections.headings), default=None)
     channel_paragraphs = [i.text for i in sections.items
@@ -124,12 +128,99 @@ def _report_missing_metadata(rec: ReportRecord) -> None:
                         "；".join(missing))
 
 
-def _compare_prose_to_table(rec: ReportRecord, paragraphs: list[str]) -> None:
-    """text_table_mismatch: the prose's count of applications received against §三 row 1 总计."""
-    stated = prose.applications_received(paragraphs)
-    table = rec.application.get((cb.ROW_RECEIVED, "total"))
-    if stated is None or table is None or stated[0] == table:
+_TABLE_CELLS = {  # what each kind of stated figure is compared with: the cells added up
+    "received": ("application", ((cb.ROW_RECEIVED, "total"),)),
+    "carried_over": ("application", ((cb.ROW_CARRIED_OVER, "total"),)),
+    "carried_forward": ("application", ((cb.ROW_CARRIED_FORWARD, "total"),)),
+    "review": ("review_litigation", (("review", "total"),)),
+    "litigation": ("review_litigation", (("litigation_direct", "total"),
+                                         ("litigation_after_review", "total"))),
+}
+_STATED_AS = {"received": "新收政府信息公开申请", "carried_over": "上年结转申请", "carried_forward": "结转下年度申请",
+              "review": "政府信息公开行政复议", "litigation": "政府信息公开行政诉讼"}
+
+
+def _severity(check: str) -> str:
+    return cb.CHECKS_BY_NAME[check].severity
+
+
+def _cell_name(grid: str, key: tuple[str, str]) -> str:
+    if grid == "application":
+        return cb.application_cell_label(*key)
+    return f"{cb.PROCEEDING_LABELS[key[0]]} × {cb.OUTCOME_LABELS[key[1]]}"
+
+
+def _compare_prose_to_table(rec: ReportRecord, paragraphs: list[str], review_paragraphs: list[str]) -> None:
+    """text_table_mismatch: every figure the prose states about applications (新收, 上年结转,
+    结转下年度) and about review and litigation (行政复议…件, 行政诉讼…件) against the table's cells.
+    A figure whose cells are blank is not assessed."""
+    for kind, stated, clause in prose.stated_figures(paragraphs, review_paragraphs):
+        grid, keys = _TABLE_CELLS[kind]
+        values = [getattr(rec, grid).get(k) for k in keys]
+        if any(v is None for v in values) or sum(values) == stated:
+            continue
+        cells = " + ".join(_cell_name(grid, k) for k in keys)
+        rec.add_finding(cb.CHECK_TEXT_TABLE_MISMATCH, _severity(cb.CHECK_TEXT_TABLE_MISMATCH),
+                        f"正文称{_STATED_AS[kind]} {stated} 件（“{clause[:60]}”），表格 {cells} 为 {sum(values)}")
+
+
+_PERIOD_OPENING = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,2}[)）、.][^。，,]{0,14}[。:：])?"
+                             r"(20\d{2})年(?:度|以来|全年)?[,，]")
+
+
+def _check_prose_year(rec: ReportRecord, overview: list[str], flat: str) -> None:
+    """prose_year_mismatch: the statistics period, or the year opening §一 ('2022年，我镇…'), is not
+    the report year."""
+    if rec.report_year is None:
         return
-    rec.add_finding(cb.CHECK_TEXT_TABLE_MISMATCH, cb.CHECKS_BY_NAME[cb.CHECK_TEXT_TABLE_MISMATCH].severity,
-                    f"prose says {stated[0]} applications received ('{stated[1][:60]}'), "
-                    f"§三 row 1 总计 is {table}")
+    said = []
+    if rec.period_end is not None and rec.period_start is not None \
+            and rec.period_start.year == rec.period_end.year and rec.year_source != cb.SOURCE_PERIOD:
+        period = f"{rec.period_start:%Y年%-m月%-d日}至{rec.period_end:%Y年%-m月%-d日}"
+        said.append((rec.period_end.year, f"统计期限 {period}"))
+    opening = next((m for p in overview[1:4] for m in [_PERIOD_OPENING.match(squeeze(p))] if m), None)
+    if opening is not None:
+        said.append((int(opening.group(1)), f"第一部分开头“{squeeze(opening.string)[:30]}”"))
+    for year, where in said:
+        if year != rec.report_year:
+            rec.add_finding(cb.CHECK_PROSE_YEAR_MISMATCH, _severity(cb.CHECK_PROSE_YEAR_MISMATCH),
+                            f"年报年度为 {rec.report_year}，{where}为 {year} 年")
+
+
+_FEE_CHARGED = re.compile(r"收取(?:了)?[^，,。；;]{0,10}?信息处理费")
+_FEE_NOT = re.compile(r"未|不|无|没有|免|零")
+
+
+def _check_processing_fee(rec: ReportRecord, other: list[str], rest: list[str]) -> None:
+    """processing_fee_conflict: §六 says no processing fee was charged while the report states an
+    amount elsewhere; or it says fees were charged and states no amount anywhere."""
+    severity = cb.CHECKS_BY_NAME[cb.CHECK_PROCESSING_FEE_CONFLICT].severity
+    in_six, six_sentence = metadata.find_processing_fee(other)
+    elsewhere, sentence = metadata.find_processing_fee(rest)
+    if in_six == 0 and elsewhere:
+        rec.add_finding(cb.CHECK_PROCESSING_FEE_CONFLICT, severity,
+                        f"第六部分称未收取信息处理费（“{six_sentence[:50]}”），但正文另称收取 {elsewhere:g} 元"
+                        f"（“{sentence[:50]}”）")
+        return
+    if rec.processing_fee_yuan is not None:
+        return
+    for text in other + rest:
+        for s in re.split(r"[。；;\n]", squeeze(text)):
+            m = _FEE_CHARGED.search(s)
+            if m and not _FEE_NOT.search(s[:m.end()]) and not re.search(r"\d", s):
+                rec.add_finding(cb.CHECK_PROCESSING_FEE_CONFLICT, severity,
+                                f"称收取了信息处理费（“{s[:50]}”），但未写明金额")
+                return
+
+
+def _check_empty_problems(rec: ReportRecord, sections) -> None:
+    """empty_section: §五 has its heading and nothing else (or only '无')."""
+    at = sections.headings.get(cb.SECTION_PROBLEMS)
+    if at is None:
+        return
+    body = "".join(squeeze(i.text) for i in sections.rows(cb.SECTION_PROBLEMS)
+                   if i.line != at and not i.is_row)
+    if len(re.sub(r"[^\u4e00-\u9fff]", "", body).replace("无", "").replace("暂", "")) < 4:
+        label = next(c.label_zh for c in cb.SECTIONS if c.code == cb.SECTION_PROBLEMS)
+        rec.add_finding(cb.CHECK_EMPTY_SECTION, cb.CHECKS_BY_NAME[cb.CHECK_EMPTY_SECTION].severity,
+                        f"第五部分“{label}”只有标题，没有内容" + (f"（仅“{body[:10]}”）" if body else ""))

@@ -164,3 +164,60 @@ def applications_received(paragraphs: list[str]) -> tuple[int, str] | None:
             if _NONE_RECEIVED.search(clause):
                 return 0, clause
     return None
+
+
+# Figures about applications, review and litigation stated in prose, with the table cell each is
+# compared with: (kind, pattern giving the number, pattern of a statement that there were none).
+_FIGURE_END = r"[^，,。；;\d]{0,16}?(\d+)(?:件|个|宗|起)"
+_FIGURES = (
+    ("carried_over", re.compile(r"上一?年度?结转" + _FIGURE_END), None),
+    ("carried_forward", re.compile(r"结转(?:至|到)?下一?年度?(?:继续办理)?" + _FIGURE_END + r"|"
+                                   r"(\d+)(?:件|个)[^，,。；;\d]{0,8}?结转(?:至|到)?下一?年度?"), None),
+    ("review", re.compile(r"(?:行政复议|复议申请|复议案件)" + _FIGURE_END),
+     re.compile(r"(?:未|没有|无)(?:发生|收到|出现|涉及|产生)?[^，,。；;\d]{0,12}?行政复议")),
+    ("litigation", re.compile(r"(?:行政诉讼|诉讼案件)" + _FIGURE_END),
+     re.compile(r"(?:未|没有|无)(?:发生|收到|出现|涉及|产生)?[^，,。；;\d]{0,12}?行政诉讼")),
+)
+
+
+def stated_figures(paragraphs: list[str], review_paragraphs: list[str] = ()) -> list[tuple[str, int, str]]:
+    """Every figure the prose states about applications (received, carried over, carried forward)
+    and about review and litigation, with its clause: [(kind, number, clause)], each once.
+    Review and litigation figures count only in §四's prose or in a sentence about 信息公开 (an
+    agency's other reviews and lawsuits are not the table's)."""
+    out: list[tuple[str, int, str]] = []
+    for in_review, paras in ((False, paragraphs), (True, review_paragraphs)):
+        for para in paras:
+            flat = squeeze(para)
+            for sentence in re.split(r"[。！？!?\n]", flat):
+                about_disclosure = in_review or "信息公开" in sentence
+                for clause in re.split(r"[，,；;]", sentence):
+                    out.extend(_clause_figures(clause, about_disclosure))
+    seen: set = set()
+    return [f for f in out if not (f[:2] in seen or seen.add(f[:2]))]
+
+
+def _clause_figures(clause: str, about_disclosure: bool) -> list[tuple[str, int, str]]:
+    found = []
+    if ("申请" in clause or "办件" in clause) and not any(w in clause for w in _NOT_APPLICATIONS):
+        m = _RECEIVED.search(clause)
+        if m:
+            found.append(("received", int(m.group(1)), clause))
+        elif _NONE_RECEIVED.search(clause):
+            found.append(("received", 0, clause))
+    if "申请" in clause and not any(w in clause for w in ("复议", "诉讼", "人大", "政协")):
+        for kind, pattern, _ in _FIGURES[:2]:
+            m = pattern.search(clause)
+            if m:
+                found.append((kind, int(next(g for g in m.groups() if g)), clause))
+    if about_disclosure and "复议" in clause and "诉讼" in clause:  # '行政复议和行政诉讼各1件': no figure
+        if not _DIGIT.search(clause) and all(none.search(clause) for _, _, none in _FIGURES[2:]):
+            found += [("review", 0, clause), ("litigation", 0, clause)]  # '未发生…行政复议、行政诉讼'
+    elif about_disclosure:
+        for kind, pattern, none in _FIGURES[2:]:
+            m = pattern.search(clause)
+            if m:
+                found.append((kind, int(m.group(1)), clause))
+            elif none is not None and none.search(clause):
+                found.append((kind, 0, clause))
+    return found
