@@ -167,3 +167,26 @@ def test_carryover_along_a_chain_of_years_for_every_applicant(seed_frames):
     found = _by_report(frames, cb.CHECK_CARRYOVER_MISMATCH)
     assert found == {"f" * 16: [f"二、上年结转政府信息公开申请数量 × 法律服务机构 0 ≠ 2025年度年报（{'e' * 16}）"
                                 "四、结转下年度继续办理 × 法律服务机构 1"]}
+
+
+def _renamed(text: str, place: str) -> str:
+    """Seed 000 (博山区源泉镇) copied into another agency's name."""
+    return text.replace("博山区源泉镇", f"博山区{place}镇").replace("源泉镇", f"{place}镇").replace("源泉", place)
+
+
+def test_similar_prose_finds_a_report_copied_into_another_agencys_name(tmp_path):
+    for path in RAW.iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    found = _found(tmp_path, {"copied.txt": _renamed(_seed_text(), "石马")}, cb.CHECK_SIMILAR_PROSE)
+    assert found == {
+        "000_91f067580f967c3a.txt": ["第一、五、六部分文字与博山区石马镇人民政府2023年度年报（copied.txt）约 94% 相同"
+                                     "（已除去多数机关共用的套话）"],
+        "copied.txt": ["第一、五、六部分文字与博山区源泉镇人民政府2023年度年报（000_91f067580f967c3a.txt）约 94% 相同"
+                       "（已除去多数机关共用的套话）"]}
+    assert {c.severity for c in cb.CHECKS if c.name == cb.CHECK_SIMILAR_PROSE} == {cb.SEVERITY_WARNING}
+
+
+def test_a_template_many_agencies_share_is_not_a_copy(tmp_path):
+    places = ("石马", "池上", "域城", "白塔", "山头", "八陡", "夏家庄")  # seven agencies, one text
+    copies = {f"{p}.txt": _renamed(_seed_text(), p) for p in places}
+    assert _found(tmp_path, copies, cb.CHECK_SIMILAR_PROSE) == {}

@@ -24,8 +24,9 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """The seeds plus: a report whose prose contradicts its table, the same agency-year from a
-    second file (two duplicate_report warnings), an empty file."""
+    """The seeds plus: seed 000 copied into another agency's name, with prose that contradicts its
+    table (two similar_prose warnings and a text_table_mismatch); the same agency-year from a
+    second file (two duplicate_report warnings); an empty file."""
     raw = tmp_path_factory.mktemp("raw")
     for path in RAW.iterdir():
         shutil.copy(path, raw / path.name)
@@ -49,11 +50,11 @@ def test_the_page_is_in_chinese_and_lists_every_report(built):
     for heading in ("<h1>政府信息公开工作年度报告 数据质量报告</h1>", "<h2>检查项说明</h2>", "<h2>目录（按地区）</h2>",
                     "<h2>重复年报（警告，单列）</h2>", "<h2>未能读取的文件</h2>"):
         assert heading in page
-    assert '<h4 id="g7">山东省 淄博市 博山区 <span class="muted">（2 份年报，错误 0，警告 1）</span></h4>' in page
+    assert '<h4 id="g7">山东省 淄博市 博山区 <span class="muted">（2 份年报，错误 0，警告 3）</span></h4>' in page
     assert '<h4 id="g8">山东省 淄博市 沂源县 <span class="muted">（2 份年报，错误 0，警告 2）</span></h4>' in page
     # a clean report is listed with its status; a partial one too
-    assert ('<td>博山区源泉镇人民政府</td><td>2023</td><td class="parsed">已解析</td><td>0</td><td>0</td>'
-            '<td>000_91f067580f967c3a.txt</td>') in page
+    assert ('<td>保田镇</td><td>2023</td><td class="parsed">已解析</td><td>0</td><td>0</td>'
+            '<td>002_254fef836bd803ec.txt</td>') in page
     assert '<td>嘉祥县金屯镇人民政府</td><td>2023</td><td class="partial">部分解析</td><td>1</td>' in page
     assert "所述合计 532 ≠ 3 个渠道数量之和 533" in page and "<td>empty.txt</td><td>empty file</td>" in page
     assert "<td>文字雷同<br>" in page and cb.CHECKS_BY_NAME["in_force_mismatch"].description_zh in page
@@ -84,9 +85,11 @@ def test_a_browser_renders_filters_and_downloads(built, tmp_path):
             assert page.locator("h1").inner_text() == "政府信息公开工作年度报告 数据质量报告"
             assert "检查项说明" in page.locator("h2").all_inner_texts()
             total = _count(built, "true")
-            assert page.locator("tr.f:visible").count() == total == 5
+            assert page.locator("tr.f:visible").count() == total == 7
             assert page.locator("#shown").inner_text() == f"显示 {total} 条问题"
 
+            page.select_option("#fc", cb.CHECK_SIMILAR_PROSE)
+            assert page.locator("tr.f:visible").count() == _count(built, "check_name = 'similar_prose'") == 2
             page.select_option("#fc", cb.CHECK_DUPLICATE_REPORT)
             duplicates = _count(built, "check_name = 'duplicate_report'")
             assert page.locator("tr.f:visible").count() == duplicates == 2

@@ -153,9 +153,11 @@ def checked_tables(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
     (they are in the parser's findings); the cross-report checks run here on small frames."""
     tables = merge_parts(parts)
     carried = tables.pop("carried")
+    signatures = tables.pop("prose_signature")
     reports = tables["dim_report"]
     cross = checks.cross_report_findings(carried, reports,  # type: ignore[arg-type]
-                                         _in_force_rows(tables["fact_proactive_disclosure"]))
+                                         _in_force_rows(tables["fact_proactive_disclosure"]),
+                                         signatures)  # type: ignore[arg-type]
     tables["dq_finding"] = checks.ordered(pl.concat([tables["dq_finding"], cross]))  # type: ignore[list-item]
     return tables
 
@@ -175,11 +177,17 @@ def table_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
     units = normalize.unit_frames(list({(p.file_sha256, p.source_format): p for p in reversed(parsed)}.values()))
     frames = normalize.assemble(normalize.files_frame(parsed), units)
     frames.pop("carried")
+    frames.pop("prose_signature")
     return frames
 
 
 def build_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
-    return with_findings(table_frames(parsed))
+    """Contract frames with every finding (similar_prose included) from already parsed files."""
+    frames = with_findings(table_frames(parsed))
+    distinct = {(p.file_sha256, p.source_format): p for p in reversed(parsed)}
+    units = normalize.unit_frames(list(distinct.values()))
+    similar = checks.similar_prose_findings(units["prose_signature"], frames["dim_report"])
+    return {**frames, "dq_finding": checks.ordered(pl.concat([frames["dq_finding"], similar]))}
 
 
 def with_findings(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

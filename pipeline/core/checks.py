@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipeline.core import codebook as cb
+from pipeline.core import similarity
 from schemas.tables import DqFinding, polars_schema
 
 _FINDING_SCHEMA = polars_schema(DqFinding)
@@ -175,13 +176,36 @@ def report_findings(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
                       channel_findings(frames["fact_disclosure_channel"])])
 
 
+SIMILAR_PER_REPORT = 3  # the most similar other reports named on a report
+
+
+def similar_prose_findings(signatures: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
+    """similar_prose: a report whose §一 §五 §六 prose is nearly the same as another agency's
+    report beyond boilerplate (see pipeline.core.similarity), naming that report and the share."""
+    pairs = similarity.similar_pairs(signatures, reports).group_by("report_id", maintain_order=True).head(
+        SIMILAR_PER_REPORT)
+    other = reports.select(pl.col("report_id").alias("other_id"), pl.col("agency_name").alias("other_agency"),
+                           pl.col("report_year").alias("other_year"),
+                           pl.col("source_path").alias("other_path"))
+    found = pairs.join(other, on="other_id").sort("report_id", "share", "other_id",
+                                                  descending=[False, True, False])
+    return _finding(found, cb.CHECK_SIMILAR_PROSE, pl.format(
+        "第一、五、六部分文字与{}{}年度年报（{}）约 {}% 相同（已除去多数机关共用的套话）", "other_agency",
+        pl.col("other_year").cast(pl.String).fill_null("?"), "other_path",
+        (pl.col("share") * 100).round(0).cast(pl.Int64).cast(pl.String)))
+
+
 def cross_report_findings(carried: pl.DataFrame, reports: pl.DataFrame,
-                          proactive: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Checks across reports: carry-over between years, §二's 现行有效 between years, duplicates.
-    `carried` needs only rows 2 and 4; `proactive` only the 规章 and 规范性文件 rows."""
+                          proactive: pl.DataFrame | None = None,
+                          signatures: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Checks across reports: carry-over between years, §二's 现行有效 between years, duplicates,
+    copied prose. `carried` needs only rows 2 and 4; `proactive` only the 规章 and 规范性文件 rows;
+    `signatures` the MinHash of each report's prose."""
     out = [carryover_findings(carried, reports), duplicate_findings(reports)]
     if proactive is not None:
         out.append(in_force_findings(proactive, reports))
+    if signatures is not None:
+        out.append(similar_prose_findings(signatures, reports))
     return pl.concat(out)
 
 

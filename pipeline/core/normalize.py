@@ -27,7 +27,8 @@ BIG_TABLES = ("fact_application", "fact_proactive_disclosure", "fact_review_liti
 # parse_result: one row per unit (and the segment holding its grid rows); the other tables carry
 # the unit key (grid tables: report_id and source_format only, to stay small); `carried` keeps
 # rows 2 and 4 of §三 for the cross-report carry-over check.
-UNIT_TABLES = ("parse_result", *REPORT_TABLES, "parser_finding", "carried")
+# `prose_signature` keeps each report's MinHash of its §一 §五 §六 prose for the similar_prose check.
+UNIT_TABLES = ("parse_result", *REPORT_TABLES, "parser_finding", "carried", "prose_signature")
 SMALL_UNIT_TABLES = tuple(t for t in UNIT_TABLES if t not in BIG_TABLES)
 _KEY_SCHEMA = {"file_sha256": pl.String, "source_format": pl.String}
 # each grid table's rows of the unit's report in its segment, as the worker wrote them (row counts
@@ -35,6 +36,7 @@ _KEY_SCHEMA = {"file_sha256": pl.String, "source_format": pl.String}
 SEGMENT_ROWS = {t: f"{t}_rows" for t in BIG_TABLES}
 _RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error": pl.String, "report_id": pl.String,
                   "segment": pl.String, **{c: pl.Int64 for c in SEGMENT_ROWS.values()}}
+SIGNATURE_SCHEMA = {"report_id": pl.String, "shingles": pl.Int32, "signature": pl.Binary}
 _NO_ROWS = (None,) * len(SEGMENT_ROWS)  # row counts (like the segment) are set where the grids are written
 
 
@@ -42,6 +44,8 @@ _NO_ROWS = (None,) * len(SEGMENT_ROWS)  # row counts (like the segment) are set 
 def _unit_schema(table: str) -> dict[str, pl.DataType]:
     if table == "parse_result":
         return _RESULT_SCHEMA  # type: ignore[return-value]
+    if table == "prose_signature":
+        return {**_KEY_SCHEMA, **SIGNATURE_SCHEMA}  # type: ignore[dict-item]
     contract = polars_schema(TABLE_MODELS[{"parser_finding": "dq_finding", "carried": "fact_application"}.get(
         table, table)])
     contract.pop("source_path", None)  # dim_report's path is the first file with the content, set later
@@ -103,6 +107,7 @@ def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
                                                 c.unit, c.evidence) for c in r.channels)
         rows["fact_proposal"].extend((*key, rid, x.proposal_type, x.count, x.evidence) for x in r.proposals)
         rows["parser_finding"].extend((*key, rid, f.check_name, f.severity, f.detail) for f in r.findings)
+        rows["prose_signature"].append((*key, rid, r.prose_shingles, r.prose_signature))
     out = {t: pl.DataFrame(v, schema=_unit_schema(t), orient="row") for t, v in rows.items()}
     for table, columns in grids.items():
         schema = _unit_schema(table)
@@ -139,6 +144,8 @@ def assemble(files: pl.DataFrame, units: dict[str, pl.DataFrame]) -> dict[str, p
         list(polars_schema(TABLE_MODELS["dq_finding"])))
     out["carried"] = units["carried"].join(owners, on=owner_key("carried"), how="semi").select(
         list(polars_schema(TABLE_MODELS["fact_application"])))
+    out["prose_signature"] = units["prose_signature"].join(owners, on=owner_key("prose_signature"),
+                                                           how="semi").select(list(SIGNATURE_SCHEMA))
     return out
 
 

@@ -56,6 +56,8 @@ class ReportRecord:
     channels: list[ChannelCount] = field(default_factory=list)
     proposals: list[ProposalCount] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    prose_shingles: int = 0  # distinct 5-character shingles of the §一 §五 §六 prose
+    prose_signature: bytes | None = None  # their MinHash (pipeline.core.similarity), for similar_prose
 
     def add_finding(self, check_name: str, severity: str, detail: str) -> None:
         self.findings.append(Finding(check_name, severity, detail))

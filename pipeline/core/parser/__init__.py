@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from pipeline.core import codebook as cb
+from pipeline.core import similarity
 from pipeline.core.document import Document
 from pipeline.core.parser import identity, metadata, prose, tables
 from pipeline.core.parser.sections import heading_section, split_sections
@@ -64,6 +65,11 @@ def parse_document(doc: Document) -> ReportRecord:
                           and i.section in (None, cb.SECTION_OVERVIEW)]
     rec.channels = prose.extract_channels(channel_paragraphs)
     rec.proposals = prose.extract_proposals(paragraphs)
+
+    heading_lines = set(sections.headings.values())
+    rec.prose_shingles, rec.prose_signature = similarity.signature("".join(
+        i.text for i in sections.items if not i.is_row and i.line not in heading_lines
+        and i.section in (cb.SECTION_OVERVIEW, cb.SECTION_PROBLEMS, cb.SECTION_OTHER)))
 
     for s in (cb.SECTION_OVERVIEW, cb.SECTION_PROBLEMS, cb.SECTION_OTHER):
         if s not in sections.headings:
