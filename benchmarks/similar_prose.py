@@ -51,8 +51,10 @@ def main() -> None:
 
         signatures = ParseCache(cache_dir_for(warehouse)).load()["prose_signature"]
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            reports = con.execute("SELECT report_id, agency_name, report_year, source_path FROM dim_report").pl()
-            found = con.execute("SELECT count(*) FROM dq_finding WHERE check_name = 'similar_prose'").fetchone()[0]
+            reports = con.execute("SELECT report_id, agency_name, report_year, source_path "
+                                  "FROM dim_report").pl()
+            found = con.execute("SELECT count(*) FROM dq_finding "
+                                "WHERE check_name = 'similar_prose'").fetchone()[0]
         t = time.perf_counter()
         checks.similar_prose_findings(signatures, reports)
         compare = time.perf_counter() - t
