@@ -5,12 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
 from pipeline.core import checks
 from pipeline.core import codebook as cb
-from pipeline.core.build import build_frames
+from pipeline.core.build import build_frames, build_warehouse
 from pipeline.core.files import discover, parse_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,3 +191,34 @@ def test_a_template_many_agencies_share_is_not_a_copy(tmp_path):
     places = ("石马", "池上", "域城", "白塔", "山头", "八陡", "夏家庄")  # seven agencies, one text
     copies = {f"{p}.txt": _renamed(_seed_text(), p) for p in places}
     assert _found(tmp_path, copies, cb.CHECK_SIMILAR_PROSE) == {}
+
+
+def test_cross_year_checks_on_two_report_files_through_the_whole_build(tmp_path):
+    """An agency's 2023 and 2024 reports as files, built the way a run builds them (grids from the
+    workers' Parquet segments): 2023 ends with 5 规范性文件 in force and carries 1 application of
+    a 法律服务机构 forward; 2024 (seed 004) starts from 0 and issues and repeals none."""
+    lines = next(RAW.glob("004_*.txt")).read_text(encoding="utf-8").split("\n")
+    assert lines[26].strip() == "行政规范性文件" and lines[336].strip() == "四、结转下年度继续办理"
+    earlier = list(lines)
+    earlier[29] = "\t5"  # 现行有效件数 of 行政规范性文件
+    earlier[341] = earlier[343] = "\t1"  # row 4: 法律服务机构 and 总计
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(next(RAW.glob("004_*.txt")), raw / "2024.txt")
+    (raw / "2023.txt").write_text("\n".join(earlier).replace("2024", "2023"), encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    build_warehouse(raw, warehouse, workers=2)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("SELECT source_path, check_name, detail FROM v_quality WHERE check_name IN "
+                           "('in_force_mismatch', 'carryover_mismatch') "
+                           "ORDER BY check_name, detail").fetchall()
+        earlier_id = con.execute("SELECT report_id FROM dim_report "
+                                 "WHERE source_path = '2023.txt'").fetchone()[0]
+    before = f"2023年度年报（{earlier_id}）"
+    assert rows == [
+        ("2024.txt", "carryover_mismatch",
+         f"二、上年结转政府信息公开申请数量 × 总计 0 ≠ {before}四、结转下年度继续办理 × 总计 1"),
+        ("2024.txt", "carryover_mismatch",
+         f"二、上年结转政府信息公开申请数量 × 法律服务机构 0 ≠ {before}四、结转下年度继续办理 × 法律服务机构 1"),
+        ("2024.txt", "in_force_mismatch",
+         f"行政规范性文件 × 现行有效件数 0 ≠ {before}现行有效件数 5 + 本年制发件数 0 − 本年废止件数 0 = 5")]

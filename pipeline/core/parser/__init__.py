@@ -74,7 +74,8 @@ def parse_document(doc: Document) -> ReportRecord:
     for s in (cb.SECTION_OVERVIEW, cb.SECTION_PROBLEMS, cb.SECTION_OTHER):
         if s not in sections.headings:
             label = next(c.label_zh for c in cb.SECTIONS if c.code == s)
-            rec.add_finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_WARNING, f"no heading for section {label}")
+            number = "一二三四五六"[[c.code for c in cb.SECTIONS].index(s)]
+            rec.add_finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_WARNING, f"未找到第{number}部分“{label}”的标题")
     return rec
 
 
