@@ -53,10 +53,11 @@ def test_the_page_is_in_chinese_and_lists_every_report(built):
     assert '<h4 id="g7">山东省 淄博市 博山区 <span class="muted">（2 份年报，错误 0，警告 3）</span></h4>' in page
     assert '<h4 id="g8">山东省 淄博市 沂源县 <span class="muted">（2 份年报，错误 0，警告 2）</span></h4>' in page
     # a clean report is listed with its status; a partial one too
-    assert ('<td>保田镇</td><td>2023</td><td class="parsed">已解析</td><td>0</td><td>0</td>'
+    assert ('<td>保田镇</td><td>乡镇（街道）</td><td>2023</td><td class="parsed">已解析</td><td>0</td><td>0</td>'
             '<td>002_254fef836bd803ec.txt</td>') in page
-    assert '<td>嘉祥县金屯镇人民政府</td><td>2023</td><td class="partial">部分解析</td><td>1</td>' in page
-    assert "所述合计 532 ≠ 3 个渠道数量之和 533" in page and "<td>empty.txt</td><td>empty file</td>" in page
+    assert '<td>嘉祥县金屯镇人民政府</td><td>乡镇（街道）</td><td>2023</td><td class="partial">部分解析</td><td>1</td>' in page
+    assert "所述合计 532 ≠ 3 个渠道数量之和 533" in page
+    assert '<td>empty.txt</td><td class="rejected">未能读取</td><td>empty file</td>' in page
     assert "<td>文字雷同<br>" in page and cb.CHECKS_BY_NAME["in_force_mismatch"].description_zh in page
     # duplicates sit in their own section, after every region's findings
     assert page.count('data-c="duplicate_report"') == 2

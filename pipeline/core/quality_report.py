@@ -31,7 +31,8 @@ h1{font-size:1.5em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bott
 h3{font-size:1.1em;margin-top:1.5em}h4{font-size:1em;margin:1.2em 0 .4em}
 table{border-collapse:collapse;width:100%;font-size:.88em;margin:.3em 0}
 td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}th{background:#f4f4f4}
-.error{color:#b00020;font-weight:bold}.warning{color:#a66a00}.muted{color:#777}.partial{color:#b00020}
+.error{color:#b00020;font-weight:bold}.warning{color:#a66a00}.muted{color:#777}
+.partial,.rejected{color:#b00020}
 .cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ddd;padding:.6em 1em;border-radius:4px}
 .card b{display:block;font-size:1.4em}#filter{position:sticky;top:0;background:#fff;padding:.5em 0;
 border-bottom:1px solid #ccc;z-index:1}#toc ul{margin:.2em 0}#toc li{margin:.1em 0}
@@ -52,6 +53,7 @@ fc.addEventListener('change',apply);fs.addEventListener('change',apply);apply();
 """
 
 _UNKNOWN = "（地区不明）"
+_REJECTED = cb.STATUS_LABELS[cb.STATUS_REJECTED]
 
 
 def quality_report_path(warehouse: Path) -> Path:
@@ -167,15 +169,17 @@ def _render(data: dict[str, pl.DataFrame], warehouse_name: str, workbook_name: s
                 if k:
                     toc.append(f'<li><a href="#g{anchor}">{_e(k)}</a> {tally(rows)}</li>')
                     body.append(f'<h4 id="g{anchor}">{_e(name)} {tally(rows)}</h4>')
-                body.append('<table class="reports"><tr><th>机关</th><th>年度</th><th>状态</th><th>错误</th>'
-                            '<th>警告</th><th>源文件</th></tr>')
+                body.append('<table class="reports"><tr><th>机关</th><th>层级</th><th>年度</th><th>状态</th>'
+                            '<th>错误</th><th>警告</th><th>源文件</th></tr>')
                 problems = []
                 for r in rows:
                     mine = by_report.get(r["report_id"], [])
                     errors = sum(1 for f in mine if f[1] == cb.SEVERITY_ERROR)
                     status = cb.STATUS_LABELS.get(r["status"], r["status"])
                     agency = r["agency_name"] or "（机关不明）"
+                    level = cb.ADMIN_LEVEL_LABELS.get(r["admin_level"], "")
                     body.append(f'<tr data-status="{_e(r["status"])}"><td>{_e(agency)}</td>'
+                                f'<td>{_e(level)}</td>'
                                 f'<td>{_e(r["report_year"])}</td>'
                                 f'<td class="{_e(r["status"])}">{_e(status)}</td>'
                                 f'<td>{errors}</td><td>{len(mine) - errors}</td>'
@@ -221,8 +225,9 @@ def _render(data: dict[str, pl.DataFrame], warehouse_name: str, workbook_name: s
         f'<table class="findings">{finding_head}{"".join(finding_row(*d) for d in duplicates)}</table>'
         if duplicates else '<p class="muted">无。</p>',
         "<h2>未能读取的文件</h2>",
-        ("<table><tr><th>文件</th><th>原因</th></tr>" + "".join(
-            f"<tr><td>{_e(s)}</td><td>{_e(e)}</td></tr>" for s, e in rejected.iter_rows()) + "</table>")
+        ("<table><tr><th>文件</th><th>状态</th><th>原因</th></tr>" + "".join(
+            f'<tr><td>{_e(s)}</td><td class="rejected">{_REJECTED}</td><td>{_e(e)}</td></tr>'
+            for s, e in rejected.iter_rows()) + "</table>")
         if rejected.height else '<p class="muted">无。</p>',
         f"<script>{_SCRIPT}</script></body></html>",
     ]
