@@ -290,7 +290,9 @@ class CheckDef:
     severity: str
     table: str  # the contract table the check is about (where Dagster shows it)
     description: str
-    description_zh: str  # what a disclosure office reads (dim_check, the quality report)
+    # what a disclosure office reads (dim_check, the quality report); every check has both
+    # (tests/test_expert_checks.py::test_every_check_has_a_chinese_description)
+    description_zh: str = ""
     label_zh: str = ""  # a short Chinese name of the check (headings, filters)
 
 

@@ -118,7 +118,7 @@ def _write_atomically(path: Path, write) -> None:
 
 def _render(data: dict[str, pl.DataFrame], warehouse_name: str, workbook_name: str) -> str:
     checks = data["checks"]
-    label = dict(checks.select("check_name", "label_zh").iter_rows())
+    label = {c: lab or c for c, lab in checks.select("check_name", "label_zh").iter_rows()}
     reports, findings, rejected = data["reports"], data["findings"], data["rejected"]
     by_report: dict[str, list[tuple]] = defaultdict(list)
     for rid, check, severity, detail in findings.iter_rows():
@@ -194,11 +194,11 @@ def _render(data: dict[str, pl.DataFrame], warehouse_name: str, workbook_name: s
     toc.append("</ul>")
 
     options = "".join(f'<option value="{_e(c)}">{_e(lab)}（{per_check.get(c, 0)}）</option>'
-                      for c, lab in checks.select("check_name", "label_zh").iter_rows())
+                      for c, lab in label.items())
     check_rows = "".join(
-        f'<tr><td>{_e(lab)}<br><span class="muted">{_e(c)}</span></td>'
+        f'<tr><td>{_e(label[c])}<br><span class="muted">{_e(c)}</span></td>'
         f'<td class="{_e(sev)}">{_e(cb.SEVERITY_LABELS.get(sev, sev))}</td><td>{_e(desc)}</td>'
-        f'<td>{per_check.get(c, 0)}</td></tr>' for c, lab, sev, desc in checks.iter_rows())
+        f'<td>{per_check.get(c, 0)}</td></tr>' for c, _, sev, desc in checks.iter_rows())
     parts = [
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>政府信息公开工作年度报告 数据质量报告</title><style>{_CSS}</style></head><body>",
