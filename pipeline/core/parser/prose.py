@@ -75,6 +75,8 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
         has_verb = any(v in before for v in cb.CHANNEL_VERBS) or (event and any(v in clause for v in cb.CHANNEL_VERBS))
         if not has_verb:
             continue
+        if unit in cb.CHANNEL_EVENT_UNITS and "press_conference" in chans:
+            chans = {"press_conference"}  # '依托政府网站召开新闻发布会3场': the events are press conferences
         if len(chans) > 1:
             chans -= set(cb.GENERIC_CHANNELS)
         if not chans:
