@@ -6,6 +6,7 @@ times) with the one it saw last, so an unchanged folder never starts a run.
 """
 
 import hashlib
+import os
 
 import dagster as dg
 
@@ -16,9 +17,13 @@ from pipeline.core.files import discover
 def folder_digest(raw_folder: RawFolder) -> tuple[str, int]:
     digest = hashlib.sha256()
     refs = discover(raw_folder.root)
-    for ref in refs:
-        stat = ref.path.stat()
-        digest.update(f"{ref.source_path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    for ref in refs:  # names are escaped by `discover`; an entry gone or unsafe is listed by its path only
+        try:
+            stat = os.lstat(ref.path)
+            size, mtime = stat.st_size, stat.st_mtime_ns
+        except OSError:
+            size = mtime = -1
+        digest.update(f"{ref.source_path}\0{size}\0{mtime}\0{ref.problem or ''}\n".encode())
     return digest.hexdigest()[:32], len(refs)
 
 
