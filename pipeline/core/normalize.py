@@ -64,7 +64,7 @@ def bound_record(report: ReportRecord) -> ReportRecord:
         for key, value in grid.items():
             if value is not None and not _fits(value, low, high, whole):
                 grid[key] = None
-                found.append(f"{name} {'/'.join(key)}: printed {_shown(value)}, outside {low:,} … {high:,}; "
+                found.append(f"{name} {'/'.join(key)}: printed {_shown(value)}, outside {low:,.0f} … {high:,.0f}; "
                              "left NULL")
     kept = [c for c in report.channels if _fits(c.items, 0, cb.MAX_CHANNEL_ITEMS, True)]
     found += [f"§一 {c.channel}: printed {_shown(c.items)}, outside 0 … {cb.MAX_CHANNEL_ITEMS:,}; not loaded "
