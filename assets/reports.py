@@ -96,8 +96,8 @@ def make_parsed_reports(partitions: int = 0) -> dg.AssetsDefinition:
             context.log.info(f"partition {key}: {len(refs):,} files")
         try:
             run = parse_folder(raw_folder.root, cache_dir, workers=raw_folder.workers or None,
-                               max_bytes=raw_folder.max_file_bytes, progress=progress_logger(context, "parsed"),
-                               refs=refs, budget=raw_folder.budget, log=context.log.warning)
+                               max_bytes=raw_folder.max_file_bytes, refs=refs, budget=raw_folder.budget,
+                               progress=progress_logger(context, "parsed"), log=context.log.warning)
         except BaseException:
             release_lock(lock_path_for(warehouse.file))
             raise

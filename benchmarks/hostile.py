@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench import materialize  # noqa: E402
 from tests.golden import compare  # noqa: E402
-from tests.hostile import EXPECTED_REASON, hostile_files, make_unsafe_entries, nightly_hostile_files  # noqa: E402
+from tests.hostile import (EXPECTED_REASON, hostile_files, make_unsafe_entries,  # noqa: E402
+                           nightly_hostile_files)
 
 
 def main() -> None:

@@ -48,7 +48,8 @@ def build_definitions(parse_partitions: int = 0, executor: str = "in_process") -
         resources={"raw_folder": RawFolder(path=settings.raw_dir(), max_file_bytes=settings.max_file_bytes(),
                                            file_seconds=settings.file_seconds(),
                                            file_memory_bytes=settings.file_memory_bytes(),
-                                           max_shrink=settings.max_shrink(), allow_shrink=settings.allow_shrink()),
+                                           max_shrink=settings.max_shrink(),
+                                           allow_shrink=settings.allow_shrink()),
                    "warehouse": Warehouse(path=settings.warehouse_path()),
                    # In one process, frames pass between assets in memory (pickling millions of rows to disk
                    # between steps cost seconds); across processes they go through the instance's storage.

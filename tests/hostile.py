@@ -112,7 +112,8 @@ def inflating_pdf(mib: int) -> bytes:
     twice = zlib.compress(packed, 9)
     return _pdf([b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
                  b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>",
-                 b"<</Length %d/Filter[/FlateDecode/FlateDecode]>>\nstream\n" % len(twice) + twice + b"\nendstream"])
+                 b"<</Length %d/Filter[/FlateDecode/FlateDecode]>>\nstream\n" % len(twice) + twice
+                 + b"\nendstream"])
 
 
 def million_pages_pdf(pages: int = 1_000_000) -> bytes:

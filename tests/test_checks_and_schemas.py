@@ -98,11 +98,14 @@ def test_two_builds_cannot_publish_at_once(tmp_path):
     """The lock is another process's (a build holds it re-entrantly for its whole run)."""
     target = tmp_path / "w.duckdb"
     code = ("import sys, time\nfrom pathlib import Path\nfrom pipeline.core.warehouse import build_lock\n"
-            f"with build_lock(Path({str(target)!r})):\n    print('held', flush=True)\n    sys.stdin.readline()\n")
-    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            f"with build_lock(Path({str(target)!r})):\n    print('held', flush=True)\n"
+            "    sys.stdin.readline()\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(WarehouseLocked, match=f"another build is running on {target} \\(process {holder.pid} "):
+        held_by = f"another build is running on {target} \\(process {holder.pid} "
+        with pytest.raises(WarehouseLocked, match=held_by):
             publish({}, target)
     finally:
         holder.communicate("\n", timeout=30)

@@ -3,6 +3,7 @@ files that change while read, crashed and concurrent sessions, a damaged cache, 
 Budgets are small here (a few seconds) so that the files that exhaust them do so quickly."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -24,6 +25,7 @@ from pipeline.core import codebook as cb
 from pipeline.core.build import RawFolderGuard, build_warehouse, cache_dir_for, parse_folder
 from pipeline.core.files import UNREAD_SHA, Budget, discover, parse_file
 from pipeline.core.warehouse import WarehouseLocked
+from schemas.tables import RawFile
 from tests.conftest import RAW, ROOT, seed_path
 from tests.golden import compare
 from tests.hostile import EXPECTED_REASON, hostile_files, make_unsafe_entries, nightly_hostile_files
@@ -52,7 +54,8 @@ def test_hostile_files_beside_the_samples_build_in_one_run(tmp_path, raw, seeds_
     warehouse = tmp_path / "wh" / "disclosure.duckdb"
     job = definitions.defs.resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), resources={
-        "raw_folder": RawFolder(path=str(raw), file_seconds=SMALL.seconds, file_memory_bytes=SMALL.memory_bytes),
+        "raw_folder": RawFolder(path=str(raw), file_seconds=SMALL.seconds,
+                                file_memory_bytes=SMALL.memory_bytes),
         "warehouse": Warehouse(path=str(warehouse))})
     assert result.success
     checks_passed = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
@@ -65,8 +68,9 @@ def test_hostile_files_beside_the_samples_build_in_one_run(tmp_path, raw, seeds_
         summary = con.execute("SELECT received_natural_person, received FROM v_application_summary v "
                               "JOIN raw_file USING (report_id) "
                               "WHERE source_path = 'count_3e9.txt'").fetchone()
-        cell = con.execute("SELECT count FROM fact_application JOIN raw_file USING (report_id) WHERE source_path = "
-                           "'count_3e9.txt' AND row_code = '1' AND applicant = 'natural_person'").fetchone()
+        cell = con.execute("SELECT count FROM fact_application JOIN raw_file USING (report_id) WHERE "
+                           "source_path = 'count_3e9.txt' AND row_code = '1' AND applicant = 'natural_person'"
+                           ).fetchone()
     for name, (status, why) in expected.items():
         assert rows[name][0] == status and why in rows[name][1], (name, rows[name])
     assert len(rows) == len(expected) + len(list(RAW.iterdir()))
@@ -90,15 +94,16 @@ def test_counts_out_of_range_are_null_with_a_finding_quoting_them(tmp_path):
     report.proactive[("fees", "amount_10k_yuan")] = float("inf")
     report.processing_fee_yuan = -1.0
     normalize.bound_record(report)
-    assert report.application[("1", "total")] is None and report.review_litigation[("review", "upheld")] is None
+    assert report.application[("1", "total")] is None
+    assert report.review_litigation[("review", "upheld")] is None
     assert report.proactive[("fees", "amount_10k_yuan")] is None and report.processing_fee_yuan is None
     details = [f.detail for f in report.findings if f.check_name == cb.CHECK_VALUE_OUT_OF_RANGE]
     assert details == ["§一 website: printed 31000000000, outside 0 … 1,000,000,000; not loaded "
                        "(通过政府网站公开政府信息31000000000条)",  # at parse time, with the clause it was printed in
                        "§三 1/total: printed 4294967296, outside 0 … 100,000,000; left NULL",
                        "§四 review/upheld: printed -5, outside 0 … 100,000,000; left NULL",
-                       "§二 fees/amount_10k_yuan: printed inf, outside -1,000,000,000,000 … 1,000,000,000,000; "
-                       "left NULL",
+                       "§二 fees/amount_10k_yuan: printed inf, outside -1,000,000,000,000 … "
+                       "1,000,000,000,000; left NULL",
                        "processing fee: printed -1.0, outside 0 … 1,000,000,000 元; left NULL"]
     assert parse_file(discover(tmp_path)[0]).status == cb.STATUS_PARTIAL  # the channel figure was dropped
 
@@ -109,7 +114,8 @@ def test_sums_in_the_checks_are_64_bit():
     outcome_rows = cb.outcome_row_codes("2021")
     rows = cb.application_row_codes("2021")
     app = pl.DataFrame({"report_id": "r" * 16, "row_code": rows, "applicant": "total",
-                        "count": [200_000_000 if r in outcome_rows else 5 if r == "3.7" else None for r in rows]},
+                        "count": [200_000_000 if r in outcome_rows else 5 if r == "3.7" else None
+                                  for r in rows]},
                        schema_overrides={"count": pl.Int32})
     found = checks.application_findings(checks._wide64(app, "count"), pl.DataFrame(
         {"report_id": ["r" * 16], "format_version": ["2021"]}))
@@ -123,18 +129,19 @@ def test_findings_per_report_are_capped_with_a_last_one_saying_how_many():
     capped = normalize.cap_findings(many, limit=200)
     assert len(capped) == 200 and capped[:199] == many[:199]
     assert capped[-1] == normalize.Finding(cb.CHECK_TOO_MANY_FINDINGS, cb.SEVERITY_WARNING,
-                                           "801 more findings of this report were dropped (at most 200 are kept "
-                                           "per report)")
+                                           "801 more findings of this report were dropped (at most 200 are "
+                                           "kept per report)")
 
 
-def test_a_file_changed_while_read_is_recorded_as_read_and_a_vanished_one_is_rejected(raw, tmp_path, monkeypatch):
+def test_a_file_changed_while_read_is_recorded_as_read_and_a_vanished_one_is_rejected(raw, tmp_path,
+                                                                                       monkeypatch):
     from pipeline.core import files
 
     grown, gone = raw / "000_91f067580f967c3a.txt", raw / "002_254fef836bd803ec.txt"
     appended = grown.read_bytes() + "\n附：更正说明\n".encode()
     real_read = files.read_regular
 
-    def racing_read(path, max_bytes):  # the upload finishes, and a file is deleted, between hashing and reading
+    def racing_read(path, max_bytes):  # between hashing and reading, an upload ends and a file is deleted
         if Path(path) == grown:
             grown.write_bytes(appended)
         if Path(path) == gone:
@@ -144,14 +151,11 @@ def test_a_file_changed_while_read_is_recorded_as_read_and_a_vanished_one_is_rej
     run = parse_folder(raw, tmp_path / "cache", workers=1)
     frames = run.frames
     raw_file = {r["source_path"]: r for r in frames["raw_file"].iter_rows(named=True)}
-    import hashlib
     assert raw_file[grown.name]["file_sha256"] == hashlib.sha256(appended).hexdigest()
     assert raw_file[grown.name]["bytes"] == len(appended) and raw_file[grown.name]["status"] == "parsed"
     assert raw_file[gone.name]["status"] == "rejected"
     assert raw_file[gone.name]["error"] == "cannot read file: No such file or directory"
-    TABLE = frames["raw_file"]
-    from schemas.tables import RawFile
-    RawFile.validate(TABLE)  # the contract holds (no NULL status, no orphan hash)
+    RawFile.validate(frames["raw_file"])  # the contract holds (no NULL status, no orphan hash)
 
 
 def test_a_crashed_read_write_session_leaves_readers_exactly_the_built_warehouse(raw, tmp_path):
@@ -182,7 +186,8 @@ def test_a_live_read_write_session_stops_the_build_with_a_clear_message(raw, tmp
     before = warehouse.stat().st_ino
     hold = (f"import sys, duckdb\ncon = duckdb.connect({str(warehouse)!r})\nprint('open', flush=True)\n"
             "sys.stdin.readline()\n")
-    session = subprocess.Popen([sys.executable, "-c", hold], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    session = subprocess.Popen([sys.executable, "-c", hold], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True)
     try:
         assert session.stdout.readline().strip() == "open"
         next(raw.glob("002_*.txt")).unlink()
@@ -197,8 +202,8 @@ def test_a_live_read_write_session_stops_the_build_with_a_clear_message(raw, tmp
 def _build_proc(raw, warehouse) -> subprocess.Popen:
     code = (f"from pathlib import Path\nfrom pipeline.core.build import build_warehouse\n"
             f"build_warehouse(Path({str(raw)!r}), Path({str(warehouse)!r}), workers=1)\nprint('built')\n")
-    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 def test_two_concurrent_builds_leave_one_built_warehouse_and_an_intact_cache(raw, tmp_path):
@@ -210,7 +215,8 @@ def test_two_concurrent_builds_leave_one_built_warehouse_and_an_intact_cache(raw
     outcomes = [p.communicate(timeout=300) + (p.returncode,) for p in (first, second)]
     assert sum(rc == 0 for _, _, rc in outcomes) >= 1
     for out, err, rc in outcomes:
-        assert rc == 0 and "built" in out or "WarehouseLocked: another build is running on" in err, err[-2000:]
+        locked = "WarehouseLocked: another build is running on" in err
+        assert rc == 0 and "built" in out or locked, err[-2000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 25
     healed = []
@@ -269,8 +275,9 @@ def test_leftovers_of_killed_runs_are_removed_at_the_start(raw, tmp_path):
     warehouse = tmp_path / "wh" / "disclosure.duckdb"
     build_warehouse(raw, warehouse, workers=1)
     cache = cache_dir_for(warehouse)
-    leftovers = [warehouse.with_name(".disclosure.parquet.writing-4242"), warehouse.with_name(
-        ".disclosure.parquet.old-4242"), cache / "dim_report.0123456789ab.parquet", cache / ".manifest.json.4242",
+    leftovers = [warehouse.with_name(".disclosure.parquet.writing-4242"),
+                 warehouse.with_name(".disclosure.parquet.old-4242"),
+                 cache / "dim_report.0123456789ab.parquet", cache / ".manifest.json.4242",
                  cache / "segments" / "deadbeef.fact_application.parquet"]
     for path in leftovers:
         if "parquet." in path.name and not path.suffix:

@@ -118,7 +118,8 @@ def parse_folder(raw_dir: Path, cache_dir: Path, workers: int | None = None,
     in a worker process under it. `log` is told what was cleaned up or healed."""
     cache_dir = Path(cache_dir)
     with exclusive(cache_dir.with_name(cache_dir.name + ".lock"), f"the parse cache {cache_dir}"):
-        return _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget, log or (lambda m: None))
+        return _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget,
+                             log or (lambda m: None))
 
 
 def _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget, log) -> ParseRun:
@@ -155,14 +156,15 @@ def _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget
             if not todo_paths:
                 break
             todo = [r for r in refs if r.source_path in todo_paths]
-            new, cpu = parse_units(todo, cache.segments, workers=workers, max_bytes=max_bytes, progress=progress,
-                                   pool=pool, budget=budget)
+            new, cpu = parse_units(todo, cache.segments, workers=workers, max_bytes=max_bytes,
+                                   progress=progress, pool=pool, budget=budget)
             parsed_now += len(todo)
             stage_cpu.update(cpu)
             files = apply_reads(files, new.pop("read_as"))
             parts.append(new)
         else:  # still changing: what is left is recorded as unread, with the reason
-            files = _changing(files, normalize.concat_units([cached, *parts], ("parse_result",))["parse_result"])
+            have = normalize.concat_units([cached, *parts], ("parse_result",))["parse_result"]
+            files = _changing(files, have)
         seconds["parse_wall"] = time.perf_counter() - t
         seconds.update({f"{k}_cpu": v for k, v in stage_cpu.items()})
 
@@ -180,10 +182,11 @@ def _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget
 def _changing(files: pl.DataFrame, have: pl.DataFrame) -> pl.DataFrame:
     """Files whose content changed on every read of this run: rejected as unread, with the reason."""
     missing = files.filter(pl.col("problem").is_null()).join(have, on=list(normalize.UNIT_KEY), how="anti")
-    patch = missing.select("source_path", pl.lit(UNREAD_SHA).alias("file_sha256"), pl.lit(0, pl.Int64).alias("bytes"),
-                           pl.lit(0, pl.Int64).alias("mtime_ns"),
-                           pl.lit(f"the file changed every time it was read ({_READ_ROUNDS} times in this run: an "
-                                  "upload in progress?); it is read again next run").alias("problem"))
+    why = (f"the file changed every time it was read ({_READ_ROUNDS} times in this run: an upload in "
+           "progress?); it is read again next run")
+    patch = missing.select("source_path", pl.lit(UNREAD_SHA).alias("file_sha256"),
+                           pl.lit(0, pl.Int64).alias("bytes"), pl.lit(0, pl.Int64).alias("mtime_ns"),
+                           pl.lit(why).alias("problem"))
     return files.update(patch, on="source_path", include_nulls=True)
 
 
@@ -273,22 +276,23 @@ def guard_raw_folder(raw_dir: Path, refs: list[RawFileRef] | None, warehouse: Pa
     DISCLOSURE_ALLOW_SHRINK=1) lets an empty or shrunk folder through, never a missing one."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
-        raise RawFolderGuard(f"the raw folder {raw_dir} does not exist (an unmounted share?); nothing was built and "
-                             f"the published warehouse {warehouse} is kept. Set DISCLOSURE_RAW_DIR to the folder of "
-                             "reports")
+        raise RawFolderGuard(f"the raw folder {raw_dir} does not exist (an unmounted share?); nothing was "
+                             f"built and the published warehouse {warehouse} is kept. Set DISCLOSURE_RAW_DIR "
+                             "to the folder of reports")
     refs = discover(raw_dir) if refs is None else refs
     before = published_file_count(warehouse)
     if allow:
         return refs
     if not refs:
-        raise RawFolderGuard(f"the raw folder {raw_dir} is empty; nothing was built and the published warehouse "
-                             f"{warehouse} is kept ({before or 0} files). To publish an empty warehouse on purpose, "
-                             "run with DISCLOSURE_ALLOW_SHRINK=1")
+        raise RawFolderGuard(f"the raw folder {raw_dir} is empty; nothing was built and the published "
+                             f"warehouse {warehouse} is kept ({before or 0} files). To publish an empty "
+                             "warehouse on purpose, run with DISCLOSURE_ALLOW_SHRINK=1")
     if before and len(refs) < before * (1 - max_shrink):
-        raise RawFolderGuard(f"the raw folder {raw_dir} has {len(refs):,} files, {before - len(refs):,} fewer than the "
-                             f"{before:,} of the published build (more than {max_shrink:.0%} gone: a share half "
-                             f"mounted?); nothing was built and {warehouse} is kept. If the files were removed on "
-                             "purpose, run with DISCLOSURE_ALLOW_SHRINK=1 (or raise DISCLOSURE_MAX_SHRINK)")
+        raise RawFolderGuard(f"the raw folder {raw_dir} has {len(refs):,} files, {before - len(refs):,} "
+                             f"fewer than the {before:,} of the published build (more than {max_shrink:.0%} "
+                             f"gone: a share half mounted?); nothing was built and {warehouse} is kept. If "
+                             "the files were removed on purpose, run with DISCLOSURE_ALLOW_SHRINK=1 (or raise"
+                             " DISCLOSURE_MAX_SHRINK)")
     return refs
 
 
@@ -307,7 +311,8 @@ def start_run(warehouse: Path, log: Callable[[str], None] | None = None) -> None
     beside the warehouse (half-written files, Parquet folders)."""
     removed = remove_leftovers(warehouse)
     if removed and log:
-        log(f"removed {len(removed)} leftover(s) of an earlier build: " + ", ".join(p.name for p in removed[:5]))
+        names = ", ".join(p.name for p in removed[:5])
+        log(f"removed {len(removed)} leftover(s) of an earlier build: {names}")
 
 
 def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,

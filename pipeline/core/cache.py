@@ -71,13 +71,13 @@ class ParseCache:
             problem = self._segment_problem(segment)
             if problem:
                 n = units["parse_result"].filter(pl.col("segment") == segment).height
-                self.healed.append(f"parse cache segment {segment} {problem}: dropped, its {n} reports are parsed "
-                                   "again")
+                self.healed.append(f"parse cache segment {segment} {problem}: dropped, its {n} reports are "
+                                   "parsed again")
                 bad.append(segment)
         if not bad:
             return units
-        keys = units["parse_result"].filter(~pl.col("segment").is_in(bad) | pl.col("segment").is_null()).select(
-            *normalize.UNIT_KEY)
+        whole = ~pl.col("segment").is_in(bad) | pl.col("segment").is_null()
+        keys = units["parse_result"].filter(whole).select(*normalize.UNIT_KEY)
         return keep_only(units, keys)
 
     def _segment_problem(self, segment: str) -> str | None:
@@ -108,14 +108,15 @@ class ParseCache:
         generation = meta.get("generation")
         removed = []
         for path in self.directory.iterdir():
-            stale = (path.name.startswith(f".{_MANIFEST}.") or
-                     (path.suffix == ".parquet" and (generation is None or f".{generation}." not in path.name)))
+            other = generation is None or f".{generation}." not in path.name
+            stale = path.name.startswith(f".{_MANIFEST}.") or (path.suffix == ".parquet" and other)
             if stale:
                 path.unlink(missing_ok=True)
                 removed.append(path.name)
         if self.segments.exists():
             try:
-                result = pl.read_parquet(self.directory / f"parse_result.{generation}.parquet", columns=["segment"])
+                result = pl.read_parquet(self.directory / f"parse_result.{generation}.parquet",
+                                         columns=["segment"])
                 kept = set(result["segment"].drop_nulls())
             except (OSError, pl.exceptions.PolarsError):
                 kept = set()

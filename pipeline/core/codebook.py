@@ -309,8 +309,8 @@ CHECKS = (
     CheckDef(CHECK_DUPLICATE_REPORT, SEVERITY_WARNING, "dim_report",
              "The same agency and year were loaded from two different files."),
     CheckDef(CHECK_VALUE_OUT_OF_RANGE, SEVERITY_ERROR, "fact_application",
-             "A printed figure is negative, absurdly large or not a number (bounds in the codebook): the cell "
-             "is left NULL and the finding quotes it."),
+             "A printed figure is negative, absurdly large or not a number (bounds in the codebook): the "
+             "cell is left NULL and the finding quotes it."),
     CheckDef(CHECK_TOO_MANY_FINDINGS, SEVERITY_WARNING, "dq_finding",
              f"A report had more than {MAX_FINDINGS_PER_REPORT} findings: the rest were dropped and this "
              "finding says how many."),

@@ -58,7 +58,8 @@ def display_name(name: str) -> str:
 
 def _kind(mode: int) -> str:
     for test, what in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a folder")):
         if test(mode):
             return what
     return "not a regular file"
@@ -85,7 +86,8 @@ def discover(raw_dir: Path) -> list[RawFileRef]:
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
-            refs.append(RawFileRef(Path(folder), prefix.rstrip("/"), f"cannot list this folder: {exc.strerror}"))
+            refs.append(RawFileRef(Path(folder), prefix.rstrip("/"),
+                                   f"cannot list this folder: {exc.strerror}"))
             continue
         for entry in entries:
             name, path = prefix + display_name(entry.name), Path(entry.path)
@@ -93,8 +95,8 @@ def discover(raw_dir: Path) -> list[RawFileRef]:
                 if entry.is_symlink():
                     target = os.path.realpath(entry.path)
                     if not _inside(target, root):
-                        refs.append(RawFileRef(path, name, f"symbolic link to {display_name(target)}, outside the "
-                                                           "raw folder: not followed, not read"))
+                        why = f"symbolic link to {display_name(target)}, outside the raw folder: not followed"
+                        refs.append(RawFileRef(path, name, why + ", not read"))
                         continue
                     if not os.path.exists(target):
                         refs.append(RawFileRef(path, name, "broken symbolic link: its target does not exist"))
@@ -102,8 +104,8 @@ def discover(raw_dir: Path) -> list[RawFileRef]:
                     mode = os.stat(target).st_mode
                     if stat.S_ISDIR(mode):
                         if target in visited:
-                            refs.append(RawFileRef(path, name, "symbolic link to a folder that is already read "
-                                                               "(a loop or a second link): not followed"))
+                            why = "symbolic link to a folder that is already read (a loop or a second link)"
+                            refs.append(RawFileRef(path, name, why + ": not followed"))
                         else:
                             visited.add(target)
                             stack.append((entry.path, name + "/"))
@@ -222,8 +224,8 @@ def parse_file(ref: RawFileRef, max_bytes: int = DEFAULT_MAX_BYTES, timings: Cou
                           f"needed more memory than the parse worker may use (at the {stage} stage)", None)
     except Exception as exc:  # a reader or parser bug must not fail the run: the file is rejected, loudly
         return ParsedFile(ref.source_path, sha, len(data), fmt, cb.STATUS_REJECTED,
-                          f"internal {stage} error ({type(exc).__name__}: {str(exc)[:300]}); please report this file",
-                          None)
+                          f"internal {stage} error ({type(exc).__name__}: {str(exc)[:300]}); please report "
+                          "this file", None)
     finally:
         if timings is not None:
             now = time.perf_counter()
@@ -261,8 +263,7 @@ def _parse_batch_to_frames(refs: list[RawFileRef], max_bytes: int, segment_dir: 
     parsed = [_parse_one(i, r, max_bytes, timings, started) for i, r in enumerate(refs)]
     if started is not None:
         started(-1, None, None)  # the batch's own stages: normalise, checks, validate, write
-    read_as = pl.DataFrame([(p.source_path, p.file_sha256, p.bytes, p.error if p.file_sha256 == UNREAD_SHA else None)
-                            for p in parsed], schema=READ_AS_SCHEMA, orient="row")
+    read_as = _read_as(parsed)
     units = [p for p in parsed if p.file_sha256 != UNREAD_SHA]  # an unread file is not a content
     try:
         frames = _batch_frames(units, segment_dir, timings)
@@ -294,10 +295,25 @@ class _StageError(Exception):
 
 
 def rejected(p: ParsedFile, reason: str) -> ParsedFile:
-    return ParsedFile(p.source_path, p.file_sha256, p.bytes, p.source_format, cb.STATUS_REJECTED, reason, None)
+    return ParsedFile(p.source_path, p.file_sha256, p.bytes, p.source_format, cb.STATUS_REJECTED, reason,
+                      None)
 
 
-def _batch_frames(parsed: list[ParsedFile], segment_dir: Path | None, timings: Counter) -> dict[str, pl.DataFrame]:
+def _read_as(parsed: list[ParsedFile]) -> pl.DataFrame:
+    """path, hash and size as each file was read (and the reason when it could not be)."""
+    rows = [(p.source_path, p.file_sha256, p.bytes, p.error if p.file_sha256 == UNREAD_SHA else None)
+            for p in parsed]
+    return pl.DataFrame(rows, schema=READ_AS_SCHEMA, orient="row")
+
+
+def _stopped(items: list[tuple[RawFileRef, str, str | None, int | None]]) -> list[ParsedFile]:
+    """Rejected results for files whose worker was stopped: (ref, reason, sha read or None, size)."""
+    return [ParsedFile(r.source_path, sha or UNREAD_SHA, size or 0, r.source_format, cb.STATUS_REJECTED, why,
+                       None) for r, why, sha, size in items]
+
+
+def _batch_frames(parsed: list[ParsedFile], segment_dir: Path | None,
+                  timings: Counter) -> dict[str, pl.DataFrame]:
     stage, started = "normalise", time.perf_counter()
     try:
         frames = normalize.unit_frames(parsed)
@@ -308,15 +324,15 @@ def _batch_frames(parsed: list[ParsedFile], segment_dir: Path | None, timings: C
         keys = frames["dim_report"].select("report_id", *normalize.UNIT_KEY).unique("report_id", keep="first")
         found = checks.report_findings({t: frames[t].unique(["report_id", *_grain(t)], keep="first")
                                         if t in normalize.BIG_TABLES else frames[t] for t in frames})
-        frames["parser_finding"] = pl.concat([frames["parser_finding"], found.join(keys, on="report_id").select(
-            frames["parser_finding"].columns)])
+        found = found.join(keys, on="report_id").select(frames["parser_finding"].columns)
+        frames["parser_finding"] = pl.concat([frames["parser_finding"], found])
         timings["checks"] += time.perf_counter() - started
         stage, started = "validate", time.perf_counter()
         for unit_table, contract in _VALIDATED.items():  # every row checked where it is made
             frame = frames[unit_table]
-            TABLE_MODELS[contract].validate(frame.select(  # (dim_report's source_path is set later)
-                [pl.col(c) if c in frame.columns else pl.lit("?").alias(c) for c in _contract_columns(contract)]),
-                lazy=True)
+            columns = [pl.col(c) if c in frame.columns else pl.lit("?").alias(c)  # (source_path: set later)
+                       for c in _contract_columns(contract)]
+            TABLE_MODELS[contract].validate(frame.select(columns), lazy=True)
         stage = "write"
         segment = uuid.uuid4().hex
         result = frames["parse_result"]
@@ -327,8 +343,8 @@ def _batch_frames(parsed: list[ParsedFile], segment_dir: Path | None, timings: C
             target = segment_dir / f"{segment}.{table}.parquet"
             frame.write_parquet(target, compression="lz4")
             sums[table] = _file_sum(target)
-            counted = counted.join(frame.group_by("report_id").len(normalize.SEGMENT_ROWS[table]), on="report_id",
-                                   how="left")
+            rows = frame.group_by("report_id").len(normalize.SEGMENT_ROWS[table])
+            counted = counted.join(rows, on="report_id", how="left")
         (segment_dir / f"{segment}.sums.json").write_text(json.dumps(sums))  # to verify the segment on load
         parsed_ok = pl.col("report_id").is_not_null()
         frames["parse_result"] = counted.with_columns(
@@ -357,7 +373,8 @@ def _contract_columns(table: str) -> tuple[str, ...]:
 
 def _file_sum(path: Path) -> dict:
     with open(path, "rb") as fh:
-        return {"bytes": os.fstat(fh.fileno()).st_size, "sha256": hashlib.file_digest(fh, "sha256").hexdigest()}
+        size = os.fstat(fh.fileno()).st_size
+        return {"bytes": size, "sha256": hashlib.file_digest(fh, "sha256").hexdigest()}
 
 
 def _grain(table: str) -> list[str]:
@@ -380,10 +397,8 @@ def parse_files(refs: list[RawFileRef], workers: int | None = None, max_bytes: i
                 batch_size: int = 64, progress: Callable[[int, int], None] | None = None,
                 budget: Budget | None = None) -> list[ParsedFile]:
     """Parse every file into a `ParsedFile`, in order (for tests and small folders)."""
-    def lost(refs_lost: list[tuple[RawFileRef, str, str | None, int | None]]) -> list[ParsedFile]:
-        return [ParsedFile(r.source_path, sha or UNREAD_SHA, size or 0, r.source_format, cb.STATUS_REJECTED, why,
-                           None) for r, why, sha, size in refs_lost]
-    batches = _run_batches(_parse_batch, refs, workers, max_bytes, batch_size, progress, budget=budget, lost=lost)
+    batches = _run_batches(_parse_batch, refs, workers, max_bytes, batch_size, progress, budget=budget,
+                           lost=_stopped)
     return [p for batch in batches for p in batch]
 
 
@@ -409,18 +424,15 @@ def parse_units(refs: list[RawFileRef], segment_dir: Path, workers: int | None =
     fn = partial(_parse_batch_to_frames, segment_dir=segment_dir)
 
     def lost(refs_lost: list[tuple[RawFileRef, str, str | None, int | None]]) -> tuple[dict, Counter]:
-        files = [ParsedFile(r.source_path, sha or UNREAD_SHA, size or 0, r.source_format, cb.STATUS_REJECTED, why,
-                            None) for r, why, sha, size in refs_lost]
+        files = _stopped(refs_lost)
         frames = normalize.unit_frames([p for p in files if p.file_sha256 != UNREAD_SHA])
-        frames["read_as"] = pl.DataFrame([(p.source_path, p.file_sha256, p.bytes,
-                                           p.error if p.file_sha256 == UNREAD_SHA else None) for p in files],
-                                         schema=READ_AS_SCHEMA, orient="row")
+        frames["read_as"] = _read_as(files)
         return frames, Counter()
     for frames, t in _run_batches(fn, refs, workers, max_bytes, batch_size, progress, pool, budget, lost):
         parts.append(frames)
         timings.update(t)
     units = normalize.concat_units(parts, normalize.SMALL_UNIT_TABLES)
-    units["read_as"] = pl.concat([p["read_as"] for p in parts]) if parts else pl.DataFrame(schema=READ_AS_SCHEMA)
+    units["read_as"] = pl.concat([p["read_as"] for p in parts]) if parts else _read_as([])
     return units, timings
 
 
@@ -432,7 +444,8 @@ def _batches(refs: list, workers: int, batch_size: int | None, isolated: bool = 
     out, i = [], 0
     low = 8 if isolated else 128
     while i < len(refs):
-        size = batch_size or max(min(low, -(-len(refs) // workers)), min(2048, (len(refs) - i) // (workers * 4)))
+        guided = min(2048, (len(refs) - i) // (workers * 4))
+        size = batch_size or max(min(low, -(-len(refs) // workers)), guided)
         out.append(refs[i: i + size])
         i += size
     return out
@@ -505,13 +518,14 @@ def fingerprint(refs: list[RawFileRef], known: dict[str, tuple[int, int, str]] |
         except OSError as exc:
             return _unread(ref, _reason(exc))
     with ThreadPoolExecutor(max_workers=threads) as tpool:
-        for (i, _, _), row in zip(large, tpool.map(hashed, [r for _, r, _ in large], [s for _, _, s in large])):
+        hashes = tpool.map(hashed, [r for _, r, _ in large], [s for _, _, s in large])
+        for (i, _, _), row in zip(large, hashes):
             rows[i] = row
     return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
 
 
 def _unread(ref: RawFileRef, reason: str) -> tuple:
-    """A file that is not read: UNREAD_SHA, no size or time (so it is looked at again next run), the reason."""
+    """A file not read: UNREAD_SHA, no size or time (so it is looked at again next run), the reason."""
     return ref.source_path, UNREAD_SHA, ref.source_format, 0, 0, reason
 
 
@@ -523,13 +537,14 @@ def apply_reads(files: pl.DataFrame, read_as: pl.DataFrame) -> pl.DataFrame:
     """The files as the parse workers read them: a file that changed since it was fingerprinted
     keeps the hash and size of the bytes that were parsed (and no time, so it is hashed again next
     run); a file that could no longer be read gets its reason."""
-    changed = read_as.join(files.select("source_path", "file_sha256", "problem"), on="source_path", how="inner",
-                           suffix="_seen").filter((pl.col("file_sha256") != pl.col("file_sha256_seen"))
-                                                  | (pl.col("problem").is_not_null()
-                                                     & pl.col("problem_seen").is_null()))
+    seen = files.select("source_path", "file_sha256", "problem")
+    changed = read_as.join(seen, on="source_path", how="inner", suffix="_seen").filter(
+        (pl.col("file_sha256") != pl.col("file_sha256_seen"))
+        | (pl.col("problem").is_not_null() & pl.col("problem_seen").is_null()))
     if changed.is_empty():
         return files
-    patch = changed.select("source_path", "file_sha256", "bytes", pl.lit(0, pl.Int64).alias("mtime_ns"), "problem")
+    patch = changed.select("source_path", "file_sha256", "bytes", pl.lit(0, pl.Int64).alias("mtime_ns"),
+                           "problem")
     return files.update(patch, on="source_path", include_nulls=True).select(list(FILES_SCHEMA))
 
 
@@ -610,8 +625,8 @@ class ParsePool:
                             if kind == "done":
                                 results[task].append(payload)
                             else:  # the batch function itself failed: a bug; its files are rejected
-                                extra[task].append(lost([(r, f"internal error in the parse worker ({payload}); "
-                                                          "please report this file", None, None) for r in w.batch]))
+                                why = f"internal error in the parse worker ({payload}); please report it"
+                                extra[task].append(lost([(r, why, None, None) for r in w.batch]))
                             remaining[task] -= 1
                             w.task = None
                             break

@@ -64,8 +64,8 @@ def bound_record(report: ReportRecord) -> ReportRecord:
         for key, value in grid.items():
             if value is not None and not _fits(value, low, high, whole):
                 grid[key] = None
-                found.append(f"{name} {'/'.join(key)}: printed {_shown(value)}, outside {low:,.0f} … {high:,.0f}; "
-                             "left NULL")
+                found.append(f"{name} {'/'.join(key)}: printed {_shown(value)}, outside {low:,.0f} … "
+                             f"{high:,.0f}; left NULL")
     kept = [c for c in report.channels if _fits(c.items, 0, cb.MAX_CHANNEL_ITEMS, True)]
     found += [f"§一 {c.channel}: printed {_shown(c.items)}, outside 0 … {cb.MAX_CHANNEL_ITEMS:,}; not loaded "
               f"({_shown(c.evidence)})" for c in report.channels if c not in kept]
@@ -77,7 +77,8 @@ def bound_record(report: ReportRecord) -> ReportRecord:
     fee = report.processing_fee_yuan
     if fee is not None and not _fits(fee, 0, cb.MAX_FEE_YUAN, False):
         report.processing_fee_yuan = None
-        found.append(f"processing fee: printed {_shown(fee)}, outside 0 … {cb.MAX_FEE_YUAN:,.0f} 元; left NULL")
+        found.append(f"processing fee: printed {_shown(fee)}, outside 0 … {cb.MAX_FEE_YUAN:,.0f} 元; "
+                     "left NULL")
     year = report.report_year
     if year is not None and not _fits(year, 2007, 2100, True):
         report.report_year = None
@@ -238,7 +239,8 @@ def summary_markdown(raw_file: pl.DataFrame, findings: pl.DataFrame) -> str:
 def summary_lines(raw_file: pl.DataFrame, findings: pl.DataFrame) -> list[str]:
     """The run summary as plain log lines: files by status, findings by check and severity."""
     by_status = dict(raw_file.group_by("status").len().iter_rows())
-    lines = [f"files: {raw_file.height:,} (" + ", ".join(f"{s} {by_status.get(s, 0):,}" for s in cb.STATUSES) + ")"]
+    statuses = ", ".join(f"{s} {by_status.get(s, 0):,}" for s in cb.STATUSES)
+    lines = [f"files: {raw_file.height:,} ({statuses})"]
     counts = findings.group_by("check_name", "severity").len().sort("check_name").iter_rows()
     lines.append("findings: " + (", ".join(f"{c} ({sev}) {n:,}" for c, sev, n in counts) or "none"))
     return lines

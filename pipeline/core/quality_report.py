@@ -66,7 +66,8 @@ def write_quality_report(warehouse: Path, out: Path | None = None) -> Path:
              f"</title><style>{_CSS}</style></head><body>",
              "<h1>政府信息公开工作年度报告 · 数据质量报告 (data-quality report)</h1>",
              f"<p class=\"muted\">Built {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} from "
-             f"{html.escape(Path(warehouse).name)} (build <code>{html.escape(digest[:16])}</code>). Each finding names the report's source file and the numbers "
+             f"{html.escape(Path(warehouse).name)} (build <code>{html.escape(digest[:16])}</code>). "
+             "Each finding names the report's source file and the numbers "
              "that disagree; `error` findings are arithmetic or missing-table problems to correct.</p>",
              '<div class="cards">' + "".join(f'<div class="card"><b>{n}</b>{html.escape(label)}</div>' for label, n in (
                  ("reports", reports), ("files parsed", statuses.get("parsed", 0)),

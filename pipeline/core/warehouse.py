@@ -133,9 +133,9 @@ def check_no_writer(path: Path) -> None:
     except duckdb.Error as exc:
         text = str(exc)
         if "lock" in text.lower():
-            raise WarehouseLocked(f"{path} is open for writing in another session ({text.splitlines()[0]}); close "
-                                  "that session (analysts should open the warehouse read-only), then run again"
-                                  ) from exc
+            raise WarehouseLocked(f"{path} is open for writing in another session ({text.splitlines()[0]}); "
+                                  "close that session (analysts should open the warehouse read-only), then "
+                                  "run again") from exc
         # anything else (a damaged file, a foreign WAL): the new build replaces it
 
 
@@ -175,7 +175,8 @@ def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, s
             leftover.unlink(missing_ok=True)
         try:
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-            con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit, "preserve_insertion_order": False,
+            con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit,
+                                                   "preserve_insertion_order": False,
                                                    "storage_compatibility_version": STORAGE_VERSION})
             try:
                 for name, frame in tables.items():
