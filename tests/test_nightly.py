@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -317,3 +318,49 @@ def _alive(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_an_unchanged_rerun_rewrites_a_quality_report_of_another_build(raw, tmp_path):
+    from pipeline.core.quality_report import quality_report_path
+
+    warehouse = tmp_path / "wh" / "disclosure.duckdb"
+    build_warehouse(raw, warehouse, workers=1)
+    report = quality_report_path(warehouse)
+    current = report.read_text(encoding="utf-8")
+    report.write_text("<html>the report of an earlier build (killed just after the rename)</html>")
+    assert build_warehouse(raw, warehouse, workers=1) == {}  # nothing to publish …
+    def stamped(text: str) -> str:  # the report of the published build again; only its time stamp differs
+        return re.sub(r"Built \d{4}-\d\d-\d\d \d\d:\d\d", "Built …", text)
+    assert "(build <code>" in current and stamped(report.read_text(encoding="utf-8")) == stamped(current)
+
+
+def test_a_cache_save_that_fails_leaves_no_half_generation(raw, tmp_path, monkeypatch):
+    from pipeline.core.cache import ParseCache
+
+    cache = tmp_path / "cache"
+    parse_folder(raw, cache, workers=1)
+    before = sorted(p.name for p in cache.iterdir())
+    real = pl.DataFrame.write_parquet
+    calls = []
+
+    def disk_full(frame, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(frame, path, *args, **kwargs)
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        ParseCache(cache).save(ParseCache(cache).load(), ParseCache(cache).files())
+    assert sorted(p.name for p in cache.iterdir()) == before
+
+
+def test_the_new_files_sensor_survives_odd_names_and_dangling_links(tmp_path):
+    from assets.resources import RawFolder
+
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    with open(os.fsencode(tmp_path) + b"/\xff\xfe.txt", "wb") as fh:
+        fh.write(b"x")
+    sensor = definitions.defs.resolve_sensor_def("new_raw_files")
+    context = dg.build_sensor_context(resources={"raw_folder": RawFolder(path=str(tmp_path))})
+    tick = sensor.evaluate_tick(context)
+    assert len(tick.run_requests) == 1 and tick.run_requests[0].tags["files"] == "2"

@@ -28,7 +28,8 @@ def test_setup_creates_a_persistent_home_with_monitoring_retries_and_info_logs(t
     assert setup_home(home) == (home, False)  # an existing dagster.yaml is kept
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     with dg.DagsterInstance.get() as instance:
-        assert instance.run_monitoring_enabled and instance.run_monitoring_settings["start_timeout_seconds"] == 180
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_settings["start_timeout_seconds"] == 180
         assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
         assert instance.get_settings("python_logs")["python_log_level"] == "INFO"
     assert definitions.defs.resolve_job_def("build_warehouse").tags["dagster/max_runtime"] == "14400"
@@ -118,6 +119,7 @@ def test_a_failed_run_writes_an_alert_line_and_calls_the_webhook(tmp_path, monke
 
 
 def test_an_alert_that_cannot_be_sent_does_not_raise(tmp_path):
-    done = sensors.send_alert("x", str(tmp_path / "no" / "such" / "\0dir"), "http://127.0.0.1:9/none", timeout=2)
+    unwritable = str(tmp_path / "no" / "such" / "\0dir")
+    done = sensors.send_alert("x", unwritable, "http://127.0.0.1:9/none", timeout=2)
     assert done[0].startswith("could not write") and done[1].startswith("could not post to the webhook")
     assert sensors.send_alert("x", None, None) == ["no DISCLOSURE_ALERT_FILE or DISCLOSURE_ALERT_WEBHOOK set"]

@@ -146,13 +146,19 @@ class ParseCache:
         self.directory.mkdir(parents=True, exist_ok=True)
 
         generation = uuid.uuid4().hex[:12]
-        for table in normalize.SMALL_UNIT_TABLES:
-            units[table].write_parquet(self.directory / f"{table}.{generation}.parquet", compression="lz4")
-        files.write_parquet(self.directory / f"files.{generation}.parquet", compression="lz4")
         tmp = self.directory / f".{_MANIFEST}.{os.getpid()}"
-        tmp.write_text(json.dumps({"parser_version": PARSER_VERSION, "layout": CACHE_LAYOUT, "generation": generation,
-                                   "units": units["parse_result"].height}))
-        os.replace(tmp, self.directory / _MANIFEST)
+        try:
+            for table in normalize.SMALL_UNIT_TABLES:
+                target = self.directory / f"{table}.{generation}.parquet"
+                units[table].write_parquet(target, compression="lz4")
+            files.write_parquet(self.directory / f"files.{generation}.parquet", compression="lz4")
+            tmp.write_text(json.dumps({"parser_version": PARSER_VERSION, "layout": CACHE_LAYOUT,
+                                       "generation": generation, "units": units["parse_result"].height}))
+            os.replace(tmp, self.directory / _MANIFEST)
+        except BaseException:  # a full disk: no half generation is left behind (the last one stays in use)
+            for path in [tmp, *self.directory.glob(f"*.{generation}.parquet")]:
+                path.unlink(missing_ok=True)
+            raise
         for path in self.directory.glob("*.parquet"):  # the previous generation, and any a killed run left
             if f".{generation}." not in path.name:
                 path.unlink(missing_ok=True)
