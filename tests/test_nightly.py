@@ -66,6 +66,8 @@ def test_hostile_files_beside_the_samples_build_in_one_run(tmp_path, raw, seeds_
         rows = {p: (s, e or "", sha, n) for p, s, e, sha, n in con.execute(
             "SELECT source_path, status, error, file_sha256, bytes FROM raw_file").fetchall()}
         assert compare(seeds_golden, con) == []  # the samples are still exactly their golden
+        assert con.execute("SELECT DISTINCT typeof(received), typeof(withheld) FROM v_application_summary"
+                           ).fetchall() == [("BIGINT", "BIGINT")]  # sums in the views cannot overflow
         summary = con.execute("SELECT received_natural_person, received FROM v_application_summary v "
                               "JOIN raw_file USING (report_id) "
                               "WHERE source_path = 'count_3e9.txt'").fetchone()
@@ -364,3 +366,26 @@ def test_the_new_files_sensor_survives_odd_names_and_dangling_links(tmp_path):
     context = dg.build_sensor_context(resources={"raw_folder": RawFolder(path=str(tmp_path))})
     tick = sensor.evaluate_tick(context)
     assert len(tick.run_requests) == 1 and tick.run_requests[0].tags["files"] == "2"
+
+
+def test_a_second_dagster_run_stops_at_once_while_a_build_holds_the_warehouse(raw, tmp_path):
+    warehouse = tmp_path / "wh" / "disclosure.duckdb"
+    code = ("import sys\nfrom pathlib import Path\nfrom pipeline.core.warehouse import build_lock\n"
+            f"with build_lock(Path({str(warehouse)!r})):\n    print('held', flush=True)\n"
+            "    sys.stdin.readline()\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        job = definitions.defs.resolve_implicit_global_asset_job_def()
+        resources = {"raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))}
+        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+                                        resources=resources)
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert failure.step_key == "parsed_reports"
+    assert f"another build is running on {warehouse} (process {holder.pid} holds" in str(
+        failure.step_failure_data.error.cause.message)
+    assert not cache_dir_for(warehouse).exists()  # nothing was parsed, nothing written

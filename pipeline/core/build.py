@@ -25,8 +25,8 @@ from pipeline.core.files import (DEFAULT_MAX_BYTES, UNREAD_SHA, Budget, RawFileR
                                  fingerprint, parse_units, start_pool)
 from pipeline.core.quality_report import quality_report_path, write_quality_report
 from pipeline.core.records import ParsedFile
-from pipeline.core.warehouse import (SegmentedTable, build_lock, exclusive, export_parquet, publish,
-                                     remove_leftovers)
+from pipeline.core.warehouse import (SegmentedTable, build_lock, check_no_writer, exclusive, export_parquet,
+                                     publish, remove_leftovers)
 from schemas.tables import TABLE_MODELS, polars_schema
 
 Table = Union[pl.DataFrame, SegmentedTable]
@@ -309,6 +309,7 @@ def published_file_count(warehouse: Path) -> int | None:
 def start_run(warehouse: Path, log: Callable[[str], None] | None = None) -> None:
     """What a run does first, under the build lock: remove what killed or failed builds left
     beside the warehouse (half-written files, Parquet folders)."""
+    check_no_writer(warehouse)  # a read-write session on the published file: stop now, not after the parse
     removed = remove_leftovers(warehouse)
     if removed and log:
         names = ", ".join(p.name for p in removed[:5])
