@@ -157,7 +157,7 @@ def nightly_hostile_files(sample: str) -> dict[str, tuple[bytes, str, str]]:
                           "parsed", ""),
         "pipe_row.txt": ((sample + "\n| " + " | ".join(["1"] * 1_000_000) + " |\n").encode(), "parsed", ""),
         "comment_run.txt": ((sample + "\n" + "[comment" * 131_072 + "\n").encode(), "parsed", ""),
-        "span_bomb.html": (span_bomb_html(), "rejected", "rowspan"),
+        "span_bomb.html": (span_bomb_html(), "rejected", "counting rowspan and colspan"),
         "self_reference.pdf": (self_referencing_pdf(), "rejected", "broken PDF"),
         "million_pages.pdf": (million_pages_pdf(), "rejected", ""),
         "inflates_64mib.pdf": (inflating_pdf(64), "rejected", ""),

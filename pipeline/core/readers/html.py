@@ -115,8 +115,8 @@ class _Walker:
                 span = _int_attr(td, "colspan")
                 spanned += span * _int_attr(td, "rowspan")
                 if spanned > MAX_TABLE_CELLS:  # rowspan/colspan bombs: bounded work and memory
-                    raise UnsafeInput(f"a web-page table spans more than {MAX_TABLE_CELLS:,} cells (rowspan/"
-                                      "colspan): not a report table; refused")
+                    raise UnsafeInput(f"a web-page table of more than {MAX_TABLE_CELLS:,} cells (counting "
+                                      "rowspan and colspan): not a report table; refused")
                 for dr in range(1, _int_attr(td, "rowspan")):
                     for dc in range(span):
                         covered[(r + dr, col + dc)] = True
