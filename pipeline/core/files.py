@@ -551,6 +551,7 @@ def apply_reads(files: pl.DataFrame, read_as: pl.DataFrame) -> pl.DataFrame:
 # --- the parse pool: worker processes under a per-file budget -----------------------------------
 
 _POLL_SECONDS = 0.2
+_START_SECONDS = 300  # a worker's start-up (imports) is not a file's time; a loaded machine is slow
 
 
 class ParsePool:
@@ -618,7 +619,9 @@ class ParsePool:
                 try:
                     while w.conn in ready and w.conn.poll():
                         kind, *rest = w.conn.recv()
-                        if kind == "file":
+                        if kind == "ready":  # imports done: from now on the clock is the file's
+                            w.ready, w.since = True, time.monotonic()
+                        elif kind == "file":
                             w.on_file(*rest)
                         else:
                             task, payload = rest
@@ -637,8 +640,9 @@ class ParsePool:
                 now = time.monotonic()
                 if why is None and not w.proc.is_alive():
                     why = self._death(w)
-                if why is None and now - w.since > self.budget.seconds:
-                    why = f"took more than {self.budget.seconds:g} s"
+                limit = self.budget.seconds if w.ready else max(_START_SECONDS, self.budget.seconds)
+                if why is None and now - w.since > limit:
+                    why = f"took more than {limit:g} s"
                 if why is None and _rss(w.proc.pid) > self.budget.memory_bytes:
                     why = f"needed more than {self.budget.describe_memory()} of memory"
                 if why is not None:
@@ -694,6 +698,7 @@ class _Worker:
     def __init__(self, proc, conn):
         self.proc, self.conn = proc, conn
         self.task: int | None = None
+        self.ready = False  # the worker has imported everything and waits for work
         self.batch: list[RawFileRef] = []
         self.current: int | None = None
         self.since = time.monotonic()
@@ -740,6 +745,7 @@ def _worker_main(conn, parent: int, memory_bytes: int) -> None:
     """A parse worker: runs batches sent by the pool, telling it which file it is on."""
     _die_with_parent(parent)
     _limit_address_space(memory_bytes)
+    conn.send(("ready",))
     while True:
         try:
             message = conn.recv()
