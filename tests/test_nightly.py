@@ -389,3 +389,20 @@ def test_a_second_dagster_run_stops_at_once_while_a_build_holds_the_warehouse(ra
     assert f"another build is running on {warehouse} (process {holder.pid} holds" in str(
         failure.step_failure_data.error.cause.message)
     assert not cache_dir_for(warehouse).exists()  # nothing was parsed, nothing written
+
+
+def test_a_file_past_its_budget_is_rejected_and_the_rest_of_its_batch_goes_on(tmp_path):
+    from pipeline.core.files import parse_files
+    from tests.hostile import inflating_pdf
+
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    shutil.copy(seed_path("000"), folder / "a.txt")
+    (folder / "b.pdf").write_bytes(inflating_pdf(64))
+    shutil.copy(seed_path("004"), folder / "c.txt")
+    refs = discover(folder)
+    parsed = parse_files(refs, workers=1, batch_size=3, budget=Budget(seconds=2, memory_bytes=1 << 30))
+    assert [(p.source_path, p.status) for p in parsed] == [("a.txt", "parsed"), ("b.pdf", "rejected"),
+                                                          ("c.txt", "parsed")]
+    assert parsed[1].error == "took more than 2 s while being read and parsed; rejected (the run went on)"
+    assert parsed[1].file_sha256 == hashlib.sha256((folder / "b.pdf").read_bytes()).hexdigest()  # as read

@@ -399,7 +399,11 @@ def parse_files(refs: list[RawFileRef], workers: int | None = None, max_bytes: i
     """Parse every file into a `ParsedFile`, in order (for tests and small folders)."""
     batches = _run_batches(_parse_batch, refs, workers, max_bytes, batch_size, progress, budget=budget,
                            lost=_stopped)
-    return [p for batch in batches for p in batch]
+    out = [p for batch in batches for p in batch]
+    at = {}
+    for i, r in enumerate(refs):
+        at.setdefault(r.source_path, i)
+    return sorted(out, key=lambda p: at.get(p.source_path, 0))  # a stopped file's result came last
 
 
 def start_pool(workers: int, budget: Budget | None = None) -> "ParsePool":
