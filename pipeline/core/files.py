@@ -446,10 +446,10 @@ def _batches(refs: list, workers: int, batch_size: int | None, isolated: bool = 
     workers finish together (one task per file would spend more on pickling than on parsing). In
     worker processes, a small folder is still spread over all the workers (at least 8 files a batch)."""
     out, i = [], 0
-    low = 8 if isolated else 128
+    small = isolated and len(refs) < 1024
+    low = max(1, min(8, -(-len(refs) // workers))) if small else 128
     while i < len(refs):
-        guided = min(2048, (len(refs) - i) // (workers * 4))
-        size = batch_size or max(min(low, -(-len(refs) // workers)), guided)
+        size = batch_size or max(low, min(2048, (len(refs) - i) // (workers * 4)))
         out.append(refs[i: i + size])
         i += size
     return out
