@@ -29,6 +29,7 @@ def test_setup_creates_a_persistent_home_with_monitoring_retries_and_info_logs(t
     with dg.DagsterInstance.get() as instance:
         assert instance.run_monitoring_enabled
         assert instance.run_monitoring_settings["start_timeout_seconds"] == 180
+        assert instance.run_monitoring_max_runtime_seconds == 14400
         assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
         assert instance.get_settings("python_logs")["python_log_level"] == "INFO"
     assert definitions.defs.resolve_job_def("build_warehouse").tags["dagster/max_runtime"] == "14400"
