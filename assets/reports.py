@@ -10,6 +10,7 @@ from assets.resources import RawFolder, Warehouse
 from pipeline.core import codebook as cb
 from pipeline.core import normalize
 from pipeline.core.build import ParseRun, cache_dir_for, guard_raw_folder, parse_folder, start_run
+from pipeline.core.files import display_name
 from pipeline.core.warehouse import acquire_lock, lock_path_for, release_lock
 
 GROUP = "ingest"
@@ -105,7 +106,7 @@ def make_parsed_reports(partitions: int = 0) -> dg.AssetsDefinition:
                          f"cache, in {time.perf_counter() - started:.1f} s")
         for path, error in rejected_files(run).filter(pl.col("status") == cb.STATUS_REJECTED).select(
                 "source_path", "error").head(200).iter_rows():
-            context.log.warning(f"rejected {path}: {error}")
+            context.log.warning(f"rejected {path}: {display_name(error or '')}")  # one line, always
         return dg.Output(run.to_parts(), metadata={
             **parse_metadata(run, raw_folder.root.resolve()),
             "seconds": round(time.perf_counter() - started, 3)})
