@@ -406,3 +406,15 @@ def test_a_file_past_its_budget_is_rejected_and_the_rest_of_its_batch_goes_on(tm
                                                           ("c.txt", "parsed")]
     assert parsed[1].error == "took more than 2 s while being read and parsed; rejected (the run went on)"
     assert parsed[1].file_sha256 == hashlib.sha256((folder / "b.pdf").read_bytes()).hexdigest()  # as read
+
+
+def test_two_names_that_escape_alike_are_two_rows(tmp_path):
+    """A file literally named `\\xff.txt` and one named with the byte 0xFF: both listed, neither lost."""
+    shutil.copy(seed_path("004"), tmp_path / "\\xff.txt")
+    with open(os.fsencode(tmp_path) + b"/\xff.txt", "wb") as fh:
+        fh.write(b"x")
+    refs = discover(tmp_path)
+    assert [(r.source_path, r.problem) for r in refs] == [
+        ("\\xff.txt", None),
+        ("\\xff.txt [same name as the entry above, 2]",
+         "its name, once escaped, is the same as another entry's: rename it to load it")]

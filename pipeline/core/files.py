@@ -125,7 +125,21 @@ def discover(raw_dir: Path) -> list[RawFileRef]:
                     refs.append(RawFileRef(path, name, f"{_kind(mode)}, not a regular file: not read"))
             except OSError as exc:
                 refs.append(RawFileRef(path, name, f"cannot inspect this entry: {exc.strerror}"))
-    return sorted(refs, key=lambda r: r.source_path)
+    return _unique_names(sorted(refs, key=lambda r: r.source_path))
+
+
+def _unique_names(refs: list[RawFileRef]) -> list[RawFileRef]:
+    """Two names that escape alike (a file literally named `\xff.txt` beside one whose name is the
+    byte 0xFF) would be one source_path: the second is listed, marked and not read."""
+    out: list[RawFileRef] = []
+    for ref in refs:
+        if out and out[-1].source_path.split(" [same name as")[0] == ref.source_path:
+            n = sum(1 for r in out if r.source_path.split(" [same name as")[0] == ref.source_path)
+            out.append(RawFileRef(ref.path, f"{ref.source_path} [same name as the entry above, {n + 1}]",
+                                  "its name, once escaped, is the same as another entry's: rename it to load it"))
+        else:
+            out.append(ref)
+    return out
 
 
 class NotRegular(OSError):
