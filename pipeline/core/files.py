@@ -136,7 +136,8 @@ def _unique_names(refs: list[RawFileRef]) -> list[RawFileRef]:
         if out and out[-1].source_path.split(" [same name as")[0] == ref.source_path:
             n = sum(1 for r in out if r.source_path.split(" [same name as")[0] == ref.source_path)
             why = "its name, once escaped, is the same as another entry's: rename it to load it"
-            out.append(RawFileRef(ref.path, f"{ref.source_path} [same name as the entry above, {n + 1}]", why))
+            out.append(RawFileRef(ref.path, f"{ref.source_path} [same name as the entry above, {n + 1}]",
+                                  why))
         else:
             out.append(ref)
     return out
