@@ -320,7 +320,9 @@ def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
                     max_bytes: int = DEFAULT_MAX_BYTES, use_cache: bool = True,
                     parquet: bool = False, budget: Budget | None = None, max_shrink: float = 0.5,
                     allow_shrink: bool = False, log: Callable[[str], None] | None = None) -> dict[str, int]:
-    """The whole build under the build lock (a second build stops with WarehouseLocked)."""
+    """The whole build under the build lock (a second build stops with WarehouseLocked). Pass a
+    `budget` to parse every file in a worker process under it, as the Dagster asset does; without
+    one a small folder is parsed in this process (tests), with no time or memory limit."""
     with build_lock(warehouse):
         start_run(warehouse, log)
         refs = guard_raw_folder(raw_dir, None, warehouse, max_shrink, allow_shrink)
