@@ -303,6 +303,18 @@ CHECK_TEXT_TABLE_MISMATCH = "text_table_mismatch"
 CHECK_CARRYOVER_MISMATCH = "carryover_mismatch"
 CHECK_DUPLICATE_REPORT = "duplicate_report"
 CHECK_MISSING_METADATA = "missing_metadata"
+CHECK_VALUE_OUT_OF_RANGE = "value_out_of_range"
+CHECK_TOO_MANY_FINDINGS = "too_many_findings"
+
+# Sane bounds on what a report can state (checked where the record is made; a value outside is
+# kept NULL with a `value_out_of_range` finding quoting it, never loaded and never a run failure).
+# The largest real figures are far below: a ministry receives some 10⁴ applications a year, a
+# website states some 10⁶ items. The bounds keep every count inside the contract's INTEGER.
+MAX_COUNT = 100_000_000  # §三 §四 counts, proposals handled
+MAX_CHANNEL_ITEMS = 1_000_000_000  # items or events per channel stated in §一 prose
+MAX_AMOUNT = 1e12  # §二 figures (items, decisions, money in 万元), in absolute value
+MAX_FEE_YUAN = 1e9  # processing fees charged, in 元
+MAX_FINDINGS_PER_REPORT = 200  # more are dropped, and a last finding says how many
 
 CHECKS = (
     CheckDef(CHECK_APPLICATION_BALANCE, SEVERITY_ERROR, "fact_application",
@@ -327,6 +339,12 @@ CHECKS = (
              "The same agency and year were loaded from two different files."),
     CheckDef(CHECK_MISSING_METADATA, SEVERITY_WARNING, "dim_report",
              "A field analysts group by (agency, year, region, level) could not be read from the report."),
+    CheckDef(CHECK_VALUE_OUT_OF_RANGE, SEVERITY_ERROR, "fact_application",
+             "A printed figure is negative, absurdly large or not a number (bounds in the codebook): the "
+             "cell is left NULL and the finding quotes it."),
+    CheckDef(CHECK_TOO_MANY_FINDINGS, SEVERITY_WARNING, "dq_finding",
+             f"A report had more than {MAX_FINDINGS_PER_REPORT} findings: the rest were dropped and this "
+             "finding says how many."),
 )
 CHECKS_BY_NAME = {c.name: c for c in CHECKS}
 CHECK_NAMES = tuple(c.name for c in CHECKS)

@@ -59,13 +59,15 @@ def write_quality_report(warehouse: Path, out: Path | None = None) -> Path:
                      "source_path FROM v_quality ORDER BY province NULLS LAST, city NULLS LAST, county NULLS LAST, "
                      "agency_name, report_year, severity, check_name, detail").fetchall()
         rejected = q("SELECT source_path, error FROM raw_file WHERE status = 'rejected' ORDER BY source_path").fetchall()
+        digest = q("SELECT build_digest FROM build_info").fetchone()[0]
     finally:
         con.close()
     parts = [f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>政府信息公开年报 数据质量报告"
              f"</title><style>{_CSS}</style></head><body>",
              "<h1>政府信息公开工作年度报告 · 数据质量报告 (data-quality report)</h1>",
              f"<p class=\"muted\">Built {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} from "
-             f"{html.escape(Path(warehouse).name)}. Each finding names the report's source file and the numbers "
+             f"{html.escape(Path(warehouse).name)} (build <code>{html.escape(digest[:16])}</code>). "
+             "Each finding names the report's source file and the numbers "
              "that disagree; `error` findings are arithmetic or missing-table problems to correct.</p>",
              '<div class="cards">' + "".join(f'<div class="card"><b>{n}</b>{html.escape(label)}</div>' for label, n in (
                  ("reports", reports), ("files parsed", statuses.get("parsed", 0)),

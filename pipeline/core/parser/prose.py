@@ -14,7 +14,8 @@ from pipeline.core.textnorm import squeeze
 
 _DIGIT = re.compile(r"\d")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。！？!?：:\n]")
-_COUNT = re.compile(r"(近|约|超过|超)?(\d+(?:\.\d+)?)(余|多)?(" + "|".join(cb.CHANNEL_UNITS) + r")(?![\u4e00-\u9fff]{0,1}(?:人|户|次浏览))")
+# (?<!\d): a number is tried from its first digit only (a long digit run is linear, not quadratic)
+_COUNT = re.compile(r"(近|约|超过|超)?(?<!\d)(\d+(?:\.\d+)?)(余|多)?(" + "|".join(cb.CHANNEL_UNITS) + r")(?![\u4e00-\u9fff]{0,1}(?:人|户|次浏览))")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,30})[”\"」』]")
 _CHANNEL_KEYWORDS = sorted(((kw, c.code) for c in cb.CHANNELS for kw in c.keywords), key=lambda t: -len(t[0]))
 
