@@ -8,8 +8,10 @@ import polars as pl
 
 from assets.resources import RawFolder, Warehouse
 from pipeline.core import codebook as cb
-from pipeline.core.build import ParseRun, cache_dir_for, parse_folder
-from pipeline.core.files import discover
+from pipeline.core import normalize
+from pipeline.core.build import ParseRun, cache_dir_for, guard_raw_folder, parse_folder, start_run
+from pipeline.core.files import display_name
+from pipeline.core.warehouse import acquire_lock, lock_path_for, release_lock
 
 GROUP = "ingest"
 
@@ -30,9 +32,14 @@ def progress_logger(context: dg.AssetExecutionContext, what: str):
     return progress
 
 
+def rejected_files(run: ParseRun) -> pl.DataFrame:
+    """source_path, status and error of every file, as raw_file will have them."""
+    return normalize.assemble(run.files_frame, {**normalize.empty_units(), **run.units})["raw_file"].select(
+        "source_path", "status", "error")
+
+
 def parse_metadata(run: ParseRun, raw_root) -> dict:
-    raw_file = run.files_frame.join(run.units["parse_result"].select("file_sha256", "source_format", "status", "error"),
-                                    on=["file_sha256", "source_format"], how="left")
+    raw_file = rejected_files(run)
     by_status = dict(raw_file.group_by("status").len().iter_rows())
     rejected = raw_file.filter(pl.col("status") == cb.STATUS_REJECTED).head(50)
     return {
@@ -72,21 +79,34 @@ def make_parsed_reports(partitions: int = 0) -> dg.AssetsDefinition:
                        warehouse: Warehouse) -> dg.Output[dict[str, pl.DataFrame]]:
         started = time.perf_counter()
         cache_dir = cache_dir_for(warehouse.file)
-        refs = discover(raw_folder.root)
-        if partitions_def is not None:
+        if partitions_def is None:
+            # one build at a time over the whole run: held until the run's last step (or its process) ends
+            acquire_lock(lock_path_for(warehouse.file), str(warehouse.file))
+            try:
+                start_run(warehouse.file, context.log.info)
+                refs = guard_raw_folder(raw_folder.root, None, warehouse.file, raw_folder.max_shrink,
+                                        raw_folder.allow_shrink)
+            except BaseException:
+                release_lock(lock_path_for(warehouse.file))
+                raise
+        else:
+            refs = guard_raw_folder(raw_folder.root, None, warehouse.file, 1.0, True)
             key = context.partition_key
             refs = [r for r in refs if partition_of(r.source_path, partitions) == key]
             cache_dir = cache_dir / f"partition-{key}"
             context.log.info(f"partition {key}: {len(refs):,} files")
-        run = parse_folder(raw_folder.root, cache_dir, workers=raw_folder.workers or None,
-                           max_bytes=raw_folder.max_file_bytes, progress=progress_logger(context, "parsed"),
-                           refs=refs)
+        try:
+            run = parse_folder(raw_folder.root, cache_dir, workers=raw_folder.workers or None,
+                               max_bytes=raw_folder.max_file_bytes, refs=refs, budget=raw_folder.budget,
+                               progress=progress_logger(context, "parsed"), log=context.log.warning)
+        except BaseException:
+            release_lock(lock_path_for(warehouse.file))
+            raise
         context.log.info(f"{run.files:,} files: {run.parsed_now:,} contents parsed, {run.from_cache:,} from the "
                          f"cache, in {time.perf_counter() - started:.1f} s")
-        result = run.units["parse_result"]
-        for path, error in run.files_frame.join(result, on=["file_sha256", "source_format"]).filter(
-                pl.col("status") == cb.STATUS_REJECTED).select("source_path", "error").head(200).iter_rows():
-            context.log.warning(f"rejected {path}: {error}")
+        for path, error in rejected_files(run).filter(pl.col("status") == cb.STATUS_REJECTED).select(
+                "source_path", "error").head(200).iter_rows():
+            context.log.warning(f"rejected {path}: {display_name(error or '')}")  # one line, always
         return dg.Output(run.to_parts(), metadata={
             **parse_metadata(run, raw_folder.root.resolve()),
             "seconds": round(time.perf_counter() - started, 3)})

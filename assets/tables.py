@@ -9,10 +9,10 @@ import polars as pl
 from assets.checks import CHECK_SPECS, finding_check_results, structural_check_results
 from assets.resources import Warehouse
 from pipeline.core import normalize
-from pipeline.core.build import (build_digest, checked_tables, parquet_dir_for, published_digest,
-                                  publish_warehouse)
+from pipeline.core.build import (build_digest, checked_tables, ensure_quality_report, parquet_dir_for,
+                                  published_digest, publish_warehouse)
 from pipeline.core.quality_report import quality_report_path, write_quality_report
-from pipeline.core.warehouse import SegmentedTable, export_parquet
+from pipeline.core.warehouse import SegmentedTable, build_lock, export_parquet, lock_path_for, release_lock
 from schemas.tables import TABLE_MODELS
 
 GROUP = "warehouse"
@@ -104,15 +104,20 @@ def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse
     started = time.perf_counter()
     summary = normalize.summary_markdown(tables["raw_file"], tables["dq_finding"])
     digest = build_digest(tables["raw_file"])
-    unchanged = published_digest(warehouse.file) == digest
-    if unchanged:  # no file, parser or layout change since the published build: keep it as it is
-        context.log.info(f"{warehouse.file} is already current (build {digest[:12]}); nothing to publish\n{summary}")
-        report = quality_report_path(warehouse.file)
-        counts: dict[str, int] = {}
-    else:
-        counts = publish_warehouse({t: tables[t] for t in ALL_TABLES}, warehouse.file)
-        report = write_quality_report(warehouse.file)
-        context.log.info(f"published {warehouse.file} in {time.perf_counter() - started:.1f} s\n{summary}")
+    with build_lock(warehouse.file):  # held since the parse step in a whole-job run; taken here otherwise
+        unchanged = published_digest(warehouse.file) == digest
+        if unchanged:  # no file, parser or layout change since the published build: keep it as it is
+            context.log.info(f"{warehouse.file} is already current (build {digest[:12]}); nothing to publish")
+            ensure_quality_report(warehouse.file, digest)
+            report = quality_report_path(warehouse.file)
+            counts: dict[str, int] = {}
+        else:
+            counts = publish_warehouse({t: tables[t] for t in ALL_TABLES}, warehouse.file)
+            report = write_quality_report(warehouse.file)
+            context.log.info(f"published {warehouse.file} in {time.perf_counter() - started:.1f} s")
+    for line in normalize.summary_lines(tables["raw_file"], tables["dq_finding"]):
+        context.log.info(f"run summary: {line}")
+    context.log.info(f"run summary: quality report {report.resolve()}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(warehouse.file.resolve())),
         "quality_report": dg.MetadataValue.path(str(report.resolve())),
@@ -131,6 +136,13 @@ def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse
                 "Spark once one DuckDB file is not enough.",
 )
 def warehouse_parquet(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    try:
+        return _export(context, warehouse)
+    finally:  # the run's last step: the build lock taken by the parse step is let go
+        release_lock(lock_path_for(warehouse.file))
+
+
+def _export(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     started = time.perf_counter()
     out = parquet_dir_for(warehouse.file)
     digest = published_digest(warehouse.file)

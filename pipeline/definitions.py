@@ -10,8 +10,11 @@ from assets import reports, sensors, tables
 from assets.resources import RawFolder, Warehouse
 from pipeline import settings
 
+# Run monitoring (deploy/dagster.yaml) cancels a run of the job past this many seconds.
+JOB_TAGS = {"dagster/max_runtime": "14400"}
+
 warehouse_job = dg.define_asset_job(
-    "build_warehouse", selection=dg.AssetSelection.all(),
+    "build_warehouse", selection=dg.AssetSelection.all(), tags=JOB_TAGS,
     description="Parse every raw file and publish the DuckDB warehouse.")
 
 nightly_build = dg.ScheduleDefinition(
@@ -35,17 +38,21 @@ def build_definitions(parse_partitions: int = 0, executor: str = "in_process") -
     parse = reports.make_parsed_reports(parse_partitions)
     downstream = dg.AssetSelection.all() - dg.AssetSelection.assets(parse)
     jobs = [warehouse_job] if not parse_partitions else [
-        dg.define_asset_job("build_warehouse", selection=downstream,
+        dg.define_asset_job("build_warehouse", selection=downstream, tags=JOB_TAGS,
                             description="Assemble, check and publish from every parsed partition.")]
     return dg.Definitions(
         assets=[parse, tables.report_tables, tables.disclosure_warehouse, tables.warehouse_parquet],
         jobs=jobs,
-        sensors=[sensors.make_new_files_sensor(jobs[0])],
+        sensors=[sensors.make_new_files_sensor(jobs[0]), sensors.build_failure_alert],
         schedules=[dg.ScheduleDefinition(name=nightly_build.name, job=jobs[0], cron_schedule=nightly_build.cron_schedule,
                                          execution_timezone=nightly_build.execution_timezone,
                                          default_status=dg.DefaultScheduleStatus.RUNNING,
                                          description=nightly_build.description)] if not parse_partitions else [],
-        resources={"raw_folder": RawFolder(path=settings.raw_dir(), max_file_bytes=settings.max_file_bytes()),
+        resources={"raw_folder": RawFolder(path=settings.raw_dir(), max_file_bytes=settings.max_file_bytes(),
+                                           file_seconds=settings.file_seconds(),
+                                           file_memory_bytes=settings.file_memory_bytes(),
+                                           max_shrink=settings.max_shrink(),
+                                           allow_shrink=settings.allow_shrink()),
                    "warehouse": Warehouse(path=settings.warehouse_path()),
                    # In one process, frames pass between assets in memory (pickling millions of rows to disk
                    # between steps cost seconds); across processes they go through the instance's storage.

@@ -96,10 +96,22 @@ def test_publish_replaces_atomically_and_a_failed_build_keeps_the_old_file(tmp_p
 
 
 def test_two_builds_cannot_publish_at_once(tmp_path):
+    """The lock is another process's (a build holds it re-entrantly for its whole run)."""
     target = tmp_path / "w.duckdb"
-    with build_lock(target):
-        with pytest.raises(WarehouseLocked, match="another build"):
+    code = ("import sys, time\nfrom pathlib import Path\nfrom pipeline.core.warehouse import build_lock\n"
+            f"with build_lock(Path({str(target)!r})):\n    print('held', flush=True)\n"
+            "    sys.stdin.readline()\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        held_by = f"another build is running on {target} \\(process {holder.pid} "
+        with pytest.raises(WarehouseLocked, match=held_by):
             publish({}, target)
+    finally:
+        holder.communicate("\n", timeout=30)
+    with build_lock(target):  # free again once that build is over
+        publish({}, target)
 
 
 def test_a_folder_of_only_bad_files_builds_an_empty_warehouse(tmp_path):

@@ -46,10 +46,11 @@ def test_run_succeeds_and_every_check_is_evaluated(seeds_build):
     assert {e.check_name for e in evaluations} == {
         "application_balance", "application_row_total", "application_outcome_total", "review_litigation_total",
         "incomplete_table", "missing_section", "channel_sum_mismatch", "text_table_mismatch",
-        "carryover_mismatch", "duplicate_report", "missing_metadata", "in_force_mismatch", "prose_year_mismatch",
-        "processing_fee_conflict", "empty_section", "similar_prose", "every_file_accounted",
-        "full_application_grid"}
+        "carryover_mismatch", "duplicate_report", "missing_metadata", "value_out_of_range",
+        "too_many_findings", "in_force_mismatch", "prose_year_mismatch", "processing_fee_conflict",
+        "empty_section", "similar_prose", "every_file_accounted", "full_application_grid"}
     by_name = {e.check_name: e.passed for e in evaluations}
+    assert by_name["value_out_of_range"] is True and by_name["too_many_findings"] is True
     assert by_name["incomplete_table"] is False and by_name["application_balance"] is True
     assert by_name["missing_metadata"] is True  # every seed names its agency, year, level and region
     assert not any(by_name[c] is False for c in ("in_force_mismatch", "prose_year_mismatch",

@@ -78,7 +78,7 @@ def test_unchanged_rerun_starts_no_worker_processes(raw, tmp_path, monkeypatch):
     manifest = (cache / "manifest.json").read_text()
     started = []
     real_start = files.start_pool
-    monkeypatch.setattr(files, "start_pool", lambda n: started.append(n) or real_start(n))
+    monkeypatch.setattr(files, "start_pool", lambda n, *budget: started.append(n) or real_start(n, *budget))
     again = parse_folder(raw, cache, workers=2)
     assert (again.parsed_now, again.from_cache, started) == (0, 5, [])
     assert (cache / "manifest.json").read_text() == manifest  # and the cache is not written again

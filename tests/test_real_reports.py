@@ -357,3 +357,135 @@ def test_a_saved_page_gives_its_title_date_and_publisher_from_its_head():
     rec = parse_document(read_document(page.encode("utf-8"), "html"))
     assert (rec.agency_name, rec.agency_source, rec.report_year, rec.admin_level) == (
         "张家湾镇", "metadata_table", 2021, "township")
+
+
+# --- each rule kept by a test: inputs from a mutation pass that removed one rule at a time --------------------
+
+H = "高楼乡人民政府2023年政府信息公开工作年度报告"
+B = "一、总体情况"
+O = "我乡认真贯彻《条例》，主动公开政府信息120条。"
+HEADINGS = ("二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况")
+
+
+@pytest.mark.parametrize("paragraphs, field, expected", [
+    # titles: not a notice, not a self-reference, not news, not a breadcrumb; suffixes, run-on, quoted, year last
+    (("县政府办公室通知：请各单位报送2023年政府信息公开工作年度报告", B, "我局认真贯彻《条例》。", *HEADINGS),
+     "report_year", None),
+    (("我市2023年政府信息公开工作年度报告", B, "我局认真贯彻《条例》。", *HEADINGS), "year_source", None),
+    (("市政府新闻办发布2023年政府信息公开工作年度报告", B, "我局认真贯彻《条例》。", *HEADINGS), "year_source",
+     "first_sentence"),  # a headline about the report is not its title line
+    (("首页政务公开2023年政府信息公开工作年度报告", B, "我局认真贯彻《条例》。", *HEADINGS), "year_source",
+     "first_sentence"),
+    (("威海市文登区泽库镇人民政府2023年政府信息公开工作年度报告(全文)", B, "我镇认真贯彻《条例》。"),
+     "agency_name", "威海市文登区泽库镇人民政府"),
+    (("2024年丽水市政府信息公开工作年度报告根据《中华人民共和国政府信息公开条例》编制。", B, "我局认真贯彻《条例》。"),
+     "agency_name", "丽水市"),
+    (("根据《条例》规定，特此将《高楼乡2023年政府信息公开工作年度报告》予以公示", B, O), "agency_name", "高楼乡"),
+    (("高楼乡人民政府政府信息公开工作2023年度报告", B, O), "report_year", 2023),
+    (("泽库镇人民政府信息公开工作年度报告", B, O), "agency_name", "泽库镇人民政府"),
+    (("2023年1-12月高楼乡政府信息公开工作年度报告", B, O), "agency_name", None),
+    (("市本级2023年政府信息公开工作年度报告", B, O), "agency_name", None),
+    # split titles: no line twice, only place names above the agency, no chrome
+    (("泽库镇人民政府", "2023年政府信息公开", "工作年度报告", B, O), "agency_name", "泽库镇人民政府"),
+    (("济南市历下区泉城路街道办事处", "2023年政府信息", "公开工作年度报告", B, O), "agency_name",
+     "济南市历下区泉城路街道办事处"),
+    (("政务公开", "源泉镇人民政府", "2023年政府信息公开工作年度报告", B, O), "agency_name", "源泉镇人民政府"),
+    (("来源 源泉镇人民政府", "2023年政府信息公开工作年度报告", B, O), "agency_name", None),
+    # agency from the first sentence keeps its first character
+    ((B, "2023年，经开区管委会认真贯彻落实《政府信息公开条例》。", "(一)主动公开政府信息情况。"),
+     "agency_name", "经开区管委会"),
+    # year: an end date only; a page date late in the year says nothing
+    (("高楼乡政府信息公开工作年度报告", "本报告中所列数据截至2023年12月31日。", B, "我镇认真贯彻落实《条例》。"),
+     "report_year", 2023),
+    (("发布日期: 2023-12-28", B, "我镇认真贯彻落实《政府信息公开条例》。", "(一)主动公开情况。"), "report_year", None),
+])
+def test_rule(paragraphs, field, expected):
+    assert getattr(_parse(*paragraphs), field) == expected
+
+
+@pytest.mark.parametrize("paragraphs, region", [
+    (("市国资委2023年政府信息公开工作年度报告", B, O, "川公网安备 51152602000004号"), (None, None, None)),
+    (("淄博市源泉镇人民政府2023年政府信息公开工作年度报告", B, "我镇位于博山区，组织干部赴黄山市歙县、黄山市歙县考察学习。"),
+     ("山东省", "淄博市", "博山区")),
+    (("高楼乡2023年政府信息公开工作年度报告", B, "高楼乡隶属丽水市，主动公开政府信息120条。"), ("浙江省", "丽水市", None)),
+    (("高楼乡2023年政府信息公开工作年度报告", B, "我乡地处四川省东部，主动公开政府信息120条。"), ("四川省", None, None)),
+    (("善厚镇2023年政府信息公开工作年度报告", B, "我镇地处马鞍山市和县北部，主动公开政府信息120条。"),
+     ("安徽省", "马鞍山市", "和县")),
+    (("高楼乡2023年政府信息公开工作年度报告", B, "推进乡镇和城区政务公开，主动公开政府信息120条。"), (None, None, None)),
+])
+def test_region_rule(paragraphs, region):
+    rec = _parse(*paragraphs)
+    assert (rec.province, rec.city, rec.county) == region
+
+
+def test_a_prefecture_government_is_a_city_and_names_no_county():
+    from pipeline.core.gazetteer import locate_in_text
+    assert admin_level("临夏回族自治州人民政府") == "city"
+    found = locate_in_text("黔东南州人民政府新闻办公室", "我办指导凯里市、黄平县做好政务公开工作。")
+    assert found.province == "贵州省"
+
+
+@pytest.mark.parametrize("paragraphs", [
+    ("当前位置：首页 > 政务公开 > 年报", "曲靖市2024年政府信息公开工作年度报告", "曲靖市2023年政府信息公开工作年度报告",
+     "曲靖市2022年政府信息公开工作年度报告", "共 128 条"),
+    ("绵阳市2024年政务公开工作要点", "一、主动公开政府信息情况", "加强政策公开。", "二、收到和处理政府信息公开申请情况",
+     "规范依申请公开。"),
+    ("一、总体情况", "我局认真做好各项工作。", "五、存在的主要问题及改进情况", "人员不足。"),
+])
+def test_not_a_report_rule(paragraphs):
+    with pytest.raises(NotAReport):
+        _parse(*paragraphs)
+
+
+def test_two_section_headings_make_a_report():
+    rec = _parse("一、总体情况", "我局认真贯彻《政府信息公开条例》。", "五、存在的主要问题及改进情况", "人员不足。")
+    assert rec.admin_level == "department"
+
+
+def test_a_page_holding_only_a_statistics_table_is_a_report():
+    from pipeline.core.document import Table, TableRow
+    rows = (("本年新收政府信息公开申请数量", "1", "0", "0", "0", "0", "0", "1"),
+            ("上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0", "0"))
+    doc = Document((Paragraph("三、收到和处理政府信息公开申请情况", 1),
+                    Table(tuple(TableRow(r, i + 2) for i, r in enumerate(rows)))), "txt")
+    assert parse_document(doc).application[("1", "total")] == 1
+
+
+@pytest.mark.parametrize("paragraphs, fee", [
+    ((H, B, O, "六、其他需要报告的事项", "全年行政事业性收费实际收取12.5万元。"), None),
+    ((H, B, O, "六、其他需要报告的事项", "全年收取信息处理费1.2万元。"), 12000),
+])
+def test_fee_rule(paragraphs, fee):
+    assert _parse(*paragraphs).processing_fee_yuan == fee
+
+
+def test_a_mobile_number_is_read_whole():
+    assert _parse(H, "联系电话：13912345678", B, O).contact_phone == "13912345678"
+
+
+@pytest.mark.parametrize("paragraphs, fmt", [
+    ((H, B, O, "二、主动公开政府信息情况", "信息内容 本年新制作数量 本年新公开数量 对外公开总数量"), "2019"),
+    (("高楼乡政府信息公开工作年度报告", "本报告根据国办公开办函〔2019〕60号、国办公开办函〔2021〕30号要求编制。", B, O,
+      "二、主动公开政府信息情况"), "2021"),
+    (("高楼乡人民政府2020年政府信息公开工作年度报告", B, O, "三、收到和处理政府信息公开申请情况",
+      "申请人逾期不补正、行政机关不再处理其政府信息公开申请 0"), "2021"),
+    (("高楼乡政府信息公开工作年度报告", "本报告根据国办公开办函〔2019〕60号要求编制。", B, O, "二、主动公开政府信息情况"),
+     "2019"),
+    (("高楼乡人民政府2020年政府信息公开工作年度报告", B, O), "2019"),
+])
+def test_format_rule(paragraphs, fmt):
+    assert _parse(*paragraphs).format_version == fmt
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2023年，我乡主动公开政府信息86条。", [("all", 86, False)]),
+    ("全年共受理政府信息公开申请12件。", []),
+    ("全年共发布各类信息60余次。", [("all", 60, True)]),
+    ("依托政府网站召开新闻发布会3场。", [("press_conference", 3, False)]),
+])
+def test_channel_rule(text, expected):
+    assert [(c.channel, c.items, c.is_lower_bound) for c in _parse(H, B, text).channels] == expected
+
+
+def test_proposals_joined_by_a_pause_mark_are_one_figure():
+    assert _parse(H, B, O, "六、其他需要报告的事项", "承办人大代表建议、政协提案共20件。").proposals == []

@@ -21,10 +21,12 @@ import polars as pl
 from pipeline.core import catalog, checks, normalize
 from pipeline.core.cache import ParseCache, keep_only
 from pipeline.core.parser import PARSER_VERSION
-from pipeline.core.files import DEFAULT_MAX_BYTES, RawFileRef, discover, fingerprint, parse_units, start_pool
-from pipeline.core.quality_report import write_quality_report
+from pipeline.core.files import (DEFAULT_MAX_BYTES, UNREAD_SHA, Budget, RawFileRef, apply_reads, discover,
+                                 fingerprint, parse_units, start_pool)
+from pipeline.core.quality_report import quality_report_path, write_quality_report
 from pipeline.core.records import ParsedFile
-from pipeline.core.warehouse import SegmentedTable, export_parquet, publish
+from pipeline.core.warehouse import (SegmentedTable, build_lock, check_no_writer, exclusive, export_parquet,
+                                     publish, remove_leftovers)
 from schemas.tables import TABLE_MODELS, polars_schema
 
 Table = Union[pl.DataFrame, SegmentedTable]
@@ -43,6 +45,8 @@ class ParseRun:
     parsed_now: int  # distinct contents parsed in this run
     from_cache: int  # distinct contents taken from the cache
     seconds: Counter = field(default_factory=Counter)  # stage → seconds (parse stages: CPU seconds over workers)
+    healed: list[str] = field(default_factory=list)  # damaged cache parts dropped and parsed again
+    cleaned: int = 0  # leftover cache files of an earlier run removed
 
     def to_parts(self) -> dict[str, pl.DataFrame]:
         """Files, units and where the segments are: what the Dagster parse asset hands on."""
@@ -102,50 +106,88 @@ def cache_dir_for(warehouse: Path) -> Path:
 
 
 _EARLY_POOL_FILES = 1024  # a first build of more files than this starts its workers before fingerprinting
+_READ_ROUNDS = 3  # contents that changed while being read are parsed again, this many times at most
 
 
 def parse_folder(raw_dir: Path, cache_dir: Path, workers: int | None = None,
                  max_bytes: int = DEFAULT_MAX_BYTES, progress: Callable[[int, int], None] | None = None,
-                 refs: list[RawFileRef] | None = None) -> ParseRun:
-    """Parse what is new under raw_dir and keep the cache in step with the folder."""
+                 refs: list[RawFileRef] | None = None, budget: Budget | None = None,
+                 log: Callable[[str], None] | None = None) -> ParseRun:
+    """Parse what is new under raw_dir and keep the cache in step with the folder. One parse at a
+    time per cache (a second one stops with WarehouseLocked); with a `budget`, every file is parsed
+    in a worker process under it. `log` is told what was cleaned up or healed."""
+    cache_dir = Path(cache_dir)
+    with exclusive(cache_dir.with_name(cache_dir.name + ".lock"), f"the parse cache {cache_dir}"):
+        return _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget,
+                             log or (lambda m: None))
+
+
+def _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget, log) -> ParseRun:
     seconds: Counter = Counter()
     t = time.perf_counter()
     refs = discover(raw_dir) if refs is None else refs
     cache = ParseCache(cache_dir)
+    removed = cache.remove_leftovers()
+    if removed:
+        log(f"removed {len(removed)} leftover file(s) of an earlier run from the parse cache {cache_dir}")
     seen = cache.files()
     known = cache.known_files(seen)
     workers = workers or os.cpu_count() or 1
     # a first build of a large folder: the workers start (and import the parser) while the files
     # are fingerprinted; other runs start them only if something needs parsing
     early = not known and workers > 1 and len(refs) > _EARLY_POOL_FILES
-    with start_pool(workers) if early else contextlib.nullcontext() as pool:
+    with start_pool(workers, budget) if early else contextlib.nullcontext() as pool:
         files = fingerprint(refs, known)
         seconds["fingerprint"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        keys = files.select(*normalize.UNIT_KEY).unique()
         loaded = cache.load()
-        cached = keep_only(loaded, keys)
-        todo_keys = keys.join(cached["parse_result"], on=list(normalize.UNIT_KEY), how="anti")
-        todo_paths = set(files.join(todo_keys, on=list(normalize.UNIT_KEY), how="semi")
-                         .unique(list(normalize.UNIT_KEY), keep="first", maintain_order=True)["source_path"])
-        todo = [r for r in refs if r.source_path in todo_paths]
+        for message in cache.healed:
+            log(message)
         seconds["cache_load"] = time.perf_counter() - t
-
         t = time.perf_counter()
-        new, stage_cpu = parse_units(todo, cache.segments, workers=workers, max_bytes=max_bytes, progress=progress,
-                                     pool=pool)
+        cached = keep_only(loaded, files.select(*normalize.UNIT_KEY).unique())
+        parts, stage_cpu, parsed_now = [], Counter(), 0
+        for _ in range(_READ_ROUNDS):  # a file that changed while it was read is recorded as it was read
+            have = normalize.concat_units([cached, *parts], ("parse_result",))["parse_result"]
+            todo_paths = set(files.filter(pl.col("problem").is_null()).join(
+                have, on=list(normalize.UNIT_KEY), how="anti").unique(
+                list(normalize.UNIT_KEY), keep="first", maintain_order=True)["source_path"])
+            if not todo_paths:
+                break
+            todo = [r for r in refs if r.source_path in todo_paths]
+            new, cpu = parse_units(todo, cache.segments, workers=workers, max_bytes=max_bytes,
+                                   progress=progress, pool=pool, budget=budget)
+            parsed_now += len(todo)
+            stage_cpu.update(cpu)
+            files = apply_reads(files, new.pop("read_as"))
+            parts.append(new)
+        else:  # still changing: what is left is recorded as unread, with the reason
+            have = normalize.concat_units([cached, *parts], ("parse_result",))["parse_result"]
+            files = _changing(files, have)
         seconds["parse_wall"] = time.perf_counter() - t
         seconds.update({f"{k}_cpu": v for k, v in stage_cpu.items()})
 
     t = time.perf_counter()
-    units = normalize.concat_units([cached, new], normalize.SMALL_UNIT_TABLES)
-    if todo or cached["parse_result"].height != loaded["parse_result"].height or seen is None \
+    units = keep_only(normalize.concat_units([cached, *parts], normalize.SMALL_UNIT_TABLES),
+                      files.select(*normalize.UNIT_KEY).unique())
+    if parsed_now or cached["parse_result"].height != loaded["parse_result"].height or seen is None \
             or not files.equals(seen):  # else the cache already holds exactly this
         cache.save(units, files)
     seconds["cache_save"] = time.perf_counter() - t
-    return ParseRun(files.drop("mtime_ns"), units, cache.segments, len(refs), len(todo),
-                    cached["parse_result"].height, seconds)
+    return ParseRun(files.drop("mtime_ns"), units, cache.segments, len(refs), parsed_now,
+                    cached["parse_result"].height, seconds, healed=list(cache.healed), cleaned=len(removed))
+
+
+def _changing(files: pl.DataFrame, have: pl.DataFrame) -> pl.DataFrame:
+    """Files whose content changed on every read of this run: rejected as unread, with the reason."""
+    missing = files.filter(pl.col("problem").is_null()).join(have, on=list(normalize.UNIT_KEY), how="anti")
+    why = (f"the file changed every time it was read ({_READ_ROUNDS} times in this run: an upload in "
+           "progress?); it is read again next run")
+    patch = missing.select("source_path", pl.lit(UNREAD_SHA).alias("file_sha256"),
+                           pl.lit(0, pl.Int64).alias("bytes"), pl.lit(0, pl.Int64).alias("mtime_ns"),
+                           pl.lit(why).alias("problem"))
+    return files.update(patch, on="source_path", include_nulls=True)
 
 
 def checked_tables(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
@@ -242,18 +284,91 @@ def parquet_dir_for(warehouse: Path) -> Path:
     return Path(warehouse).with_name(Path(warehouse).stem + ".parquet")
 
 
+class RawFolderGuard(RuntimeError):
+    """The raw folder is missing, empty or much smaller than at the last build: nothing is published."""
+
+
+def guard_raw_folder(raw_dir: Path, refs: list[RawFileRef] | None, warehouse: Path, max_shrink: float,
+                     allow: bool) -> list[RawFileRef]:
+    """The files found, or RawFolderGuard when the folder is missing (an unmounted share), empty, or
+    has lost more than `max_shrink` of the files of the published build; `allow` (the documented
+    DISCLOSURE_ALLOW_SHRINK=1) lets an empty or shrunk folder through, never a missing one."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise RawFolderGuard(f"the raw folder {raw_dir} does not exist (an unmounted share?); nothing was "
+                             f"built and the published warehouse {warehouse} is kept. Set DISCLOSURE_RAW_DIR "
+                             "to the folder of reports")
+    refs = discover(raw_dir) if refs is None else refs
+    before = published_file_count(warehouse)
+    if allow:
+        return refs
+    if not refs:
+        raise RawFolderGuard(f"the raw folder {raw_dir} is empty; nothing was built and the published "
+                             f"warehouse {warehouse} is kept ({before or 0} files). To publish an empty "
+                             "warehouse on purpose, run with DISCLOSURE_ALLOW_SHRINK=1")
+    if before and len(refs) < before * (1 - max_shrink):
+        raise RawFolderGuard(f"the raw folder {raw_dir} has {len(refs):,} files, {before - len(refs):,} "
+                             f"fewer than the {before:,} of the published build (more than {max_shrink:.0%} "
+                             f"gone: a share half mounted?); nothing was built and {warehouse} is kept. If "
+                             "the files were removed on purpose, run with DISCLOSURE_ALLOW_SHRINK=1 (or raise"
+                             " DISCLOSURE_MAX_SHRINK)")
+    return refs
+
+
+def published_file_count(warehouse: Path) -> int | None:
+    if not Path(warehouse).exists():
+        return None
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute("SELECT files FROM build_info").fetchone()[0]
+    except (duckdb.Error, TypeError):
+        return None
+
+
+def start_run(warehouse: Path, log: Callable[[str], None] | None = None) -> None:
+    """What a run does first, under the build lock: remove what killed or failed builds left
+    beside the warehouse (half-written files, Parquet folders)."""
+    check_no_writer(warehouse)  # a read-write session on the published file: stop now, not after the parse
+    removed = remove_leftovers(warehouse)
+    if removed and log:
+        names = ", ".join(p.name for p in removed[:5])
+        log(f"removed {len(removed)} leftover(s) of an earlier build: {names}")
+
+
 def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
                     max_bytes: int = DEFAULT_MAX_BYTES, use_cache: bool = True,
-                    parquet: bool = False) -> dict[str, int]:
-    cache_dir = cache_dir_for(warehouse)
-    if not use_cache:
-        shutil.rmtree(cache_dir, ignore_errors=True)
-    run = parse_folder(raw_dir, cache_dir, workers, max_bytes)
-    tables = validate(checked_tables([run.to_parts()]))
-    if published_digest(warehouse) == build_digest(tables["raw_file"]):  # type: ignore[arg-type]
-        return {}  # nothing changed since the published build
-    counts = publish_warehouse(tables, warehouse)
+                    parquet: bool = False, budget: Budget | None = None, max_shrink: float = 0.5,
+                    allow_shrink: bool = False, log: Callable[[str], None] | None = None) -> dict[str, int]:
+    """The whole build under the build lock (a second build stops with WarehouseLocked). Pass a
+    `budget` to parse every file in a worker process under it, as the Dagster asset does; without
+    one a small folder is parsed in this process (tests), with no time or memory limit."""
+    with build_lock(warehouse):
+        start_run(warehouse, log)
+        refs = guard_raw_folder(raw_dir, None, warehouse, max_shrink, allow_shrink)
+        cache_dir = cache_dir_for(warehouse)
+        if not use_cache:
+            shutil.rmtree(cache_dir, ignore_errors=True)
+        run = parse_folder(raw_dir, cache_dir, workers, max_bytes, refs=refs, budget=budget, log=log)
+        tables = validate(checked_tables([run.to_parts()]))
+        digest = build_digest(tables["raw_file"])  # type: ignore[arg-type]
+        if published_digest(warehouse) == digest:
+            ensure_quality_report(warehouse, digest)
+            return {}  # nothing changed since the published build
+        counts = publish_warehouse(tables, warehouse)
+        write_quality_report(warehouse)
+        if parquet:
+            export_parquet(warehouse, parquet_dir_for(warehouse), list(CONTRACT_TABLES))
+        return counts
+
+
+def ensure_quality_report(warehouse: Path, digest: str) -> bool:
+    """An unchanged re-run still writes the quality report when the one beside the warehouse is
+    missing or of another build (a kill between the publish and the report). True if written."""
+    report = quality_report_path(warehouse)
+    try:
+        if digest[:16] in report.read_text(encoding="utf-8"):
+            return False
+    except OSError:
+        pass
     write_quality_report(warehouse)
-    if parquet:
-        export_parquet(warehouse, parquet_dir_for(warehouse), list(CONTRACT_TABLES))
-    return counts
+    return True

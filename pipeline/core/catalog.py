@@ -57,7 +57,7 @@ def _sum_or_null(rows: str, applicants: str = "'total'") -> str:
     """The sum of a set of §三 cells, NULL when any of them is NULL (a blank is not a 0)."""
     where = f"row_code IN ({rows}) AND applicant IN ({applicants})"
     return (f"CAST(CASE WHEN count(*) FILTER ({where} AND count IS NULL) > 0 THEN NULL "
-            f"ELSE sum(count) FILTER ({where}) END AS INTEGER)")
+            f"ELSE sum(count) FILTER ({where}) END AS BIGINT)")  # 64-bit: never an overflow
 
 
 def _codes_sql(codes) -> str:

@@ -168,12 +168,18 @@ def duplicate_findings(reports: pl.DataFrame) -> pl.DataFrame:
         "{} {}年度年报另有文件：{}", "agency_name", pl.col("report_year").cast(pl.String), "others"))
 
 
+def _wide64(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Sums in the checks are 64-bit: INTEGER cells (each within the codebook's bounds) can add up
+    past 2³¹, and a wrapped Int32 sum would hide a mismatch or invent one."""
+    return frame.with_columns(pl.col(column).cast(pl.Int64))
+
+
 def report_findings(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Checks within each report (identities, channel sums): computable on any batch of reports."""
     formats = frames["dim_report"].select("report_id", "format_version")
-    return pl.concat([*application_findings(frames["fact_application"], formats),
-                      review_findings(frames["fact_review_litigation"]),
-                      channel_findings(frames["fact_disclosure_channel"])])
+    return pl.concat([*application_findings(_wide64(frames["fact_application"], "count"), formats),
+                      review_findings(_wide64(frames["fact_review_litigation"], "count")),
+                      channel_findings(_wide64(frames["fact_disclosure_channel"], "items"))])
 
 
 SIMILAR_PER_REPORT = 3  # the most similar other reports named on a report
@@ -201,7 +207,7 @@ def cross_report_findings(carried: pl.DataFrame, reports: pl.DataFrame,
     """Checks across reports: carry-over between years, §二's 现行有效 between years, duplicates,
     copied prose. `carried` needs only rows 2 and 4; `proactive` only the 规章 and 规范性文件 rows;
     `signatures` the MinHash of each report's prose."""
-    out = [carryover_findings(carried, reports), duplicate_findings(reports)]
+    out = [carryover_findings(_wide64(carried, "count"), reports), duplicate_findings(reports)]
     if proactive is not None:
         out.append(in_force_findings(proactive, reports))
     if signatures is not None:

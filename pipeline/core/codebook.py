@@ -307,11 +307,23 @@ CHECK_TEXT_TABLE_MISMATCH = "text_table_mismatch"
 CHECK_CARRYOVER_MISMATCH = "carryover_mismatch"
 CHECK_DUPLICATE_REPORT = "duplicate_report"
 CHECK_MISSING_METADATA = "missing_metadata"
+CHECK_VALUE_OUT_OF_RANGE = "value_out_of_range"
+CHECK_TOO_MANY_FINDINGS = "too_many_findings"
 CHECK_IN_FORCE_MISMATCH = "in_force_mismatch"
 CHECK_PROSE_YEAR_MISMATCH = "prose_year_mismatch"
 CHECK_PROCESSING_FEE_CONFLICT = "processing_fee_conflict"
 CHECK_EMPTY_SECTION = "empty_section"
 CHECK_SIMILAR_PROSE = "similar_prose"
+
+# Sane bounds on what a report can state (checked where the record is made; a value outside is
+# kept NULL with a `value_out_of_range` finding quoting it, never loaded and never a run failure).
+# The largest real figures are far below: a ministry receives some 10⁴ applications a year, a
+# website states some 10⁶ items. The bounds keep every count inside the contract's INTEGER.
+MAX_COUNT = 100_000_000  # §三 §四 counts, proposals handled
+MAX_CHANNEL_ITEMS = 1_000_000_000  # items or events per channel stated in §一 prose
+MAX_AMOUNT = 1e12  # §二 figures (items, decisions, money in 万元), in absolute value
+MAX_FEE_YUAN = 1e9  # processing fees charged, in 元
+MAX_FINDINGS_PER_REPORT = 200  # more are dropped, and a last finding says how many
 
 CHECKS = (
     CheckDef(CHECK_APPLICATION_BALANCE, SEVERITY_ERROR, "fact_application",
@@ -373,6 +385,15 @@ CHECKS = (
              "agencies share (MinHash over character shingles).",
              "第一、五、六部分文字与另一机关的年报几乎相同（已除去多数机关共用的套话；按字符片段的MinHash估计）。",
              "文字雷同"),
+    CheckDef(CHECK_VALUE_OUT_OF_RANGE, SEVERITY_ERROR, "fact_application",
+             "A printed figure is negative, absurdly large or not a number (bounds in the codebook): the "
+             "cell is left NULL and the finding quotes it.",
+             "表格或正文中的数字为负数、大得不合理或不是数字（界限见代码本）：该单元格留空，问题详情引用原文。",
+             "数值超出范围"),
+    CheckDef(CHECK_TOO_MANY_FINDINGS, SEVERITY_WARNING, "dq_finding",
+             f"A report had more than {MAX_FINDINGS_PER_REPORT} findings: the rest were dropped and this "
+             "finding says how many.",
+             f"一份年报的问题超过 {MAX_FINDINGS_PER_REPORT} 条：其余不再列出，本条说明略去的数量。", "问题过多"),
 )
 CHECKS_BY_NAME = {c.name: c for c in CHECKS}
 CHECK_NAMES = tuple(c.name for c in CHECKS)

@@ -7,12 +7,13 @@ once and share one report.
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import polars as pl
 
 from pipeline.core import codebook as cb
-from pipeline.core.records import ParsedFile
+from pipeline.core.records import Finding, ParsedFile, ReportRecord
 from schemas.tables import TABLE_MODELS, polars_schema
 
 REPORT_FIELDS = ("agency_name", "report_year", "period_start", "period_end", "format_version", "admin_level",
@@ -38,6 +39,66 @@ _RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error"
                   "segment": pl.String, **{c: pl.Int64 for c in SEGMENT_ROWS.values()}}
 SIGNATURE_SCHEMA = {"report_id": pl.String, "shingles": pl.Int32, "signature": pl.Binary}
 _NO_ROWS = (None,) * len(SEGMENT_ROWS)  # row counts (like the segment) are set where the grids are written
+
+
+def _fits(value, low: float, high: float, whole: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, float) and (not math.isfinite(value) or (whole and not value.is_integer())):
+        return False
+    return low <= value <= high
+
+
+def _shown(value) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-8:]} ({len(text)} characters)"
+
+
+def bound_record(report: ReportRecord) -> ReportRecord:
+    """Range and type discipline where a record is made: a count must be a whole number from 0 to
+    the codebook's bound (an amount a finite number within its bound), else the cell is NULL (a
+    channel or proposal figure is dropped) with a `value_out_of_range` finding quoting the value.
+    Then the report's findings are capped (see `cap_findings`). Returns the same record."""
+    found: list[str] = []
+    for name, grid, low, high, whole in (("§三", report.application, 0, cb.MAX_COUNT, True),
+                                         ("§四", report.review_litigation, 0, cb.MAX_COUNT, True),
+                                         ("§二", report.proactive, -cb.MAX_AMOUNT, cb.MAX_AMOUNT, False)):
+        for key, value in grid.items():
+            if value is not None and not _fits(value, low, high, whole):
+                grid[key] = None
+                found.append(f"{name} {'/'.join(key)}: printed {_shown(value)}, outside {low:,.0f} … "
+                             f"{high:,.0f}; left NULL")
+    kept = [c for c in report.channels if _fits(c.items, 0, cb.MAX_CHANNEL_ITEMS, True)]
+    found += [f"§一 {c.channel}: printed {_shown(c.items)}, outside 0 … {cb.MAX_CHANNEL_ITEMS:,}; not loaded "
+              f"({_shown(c.evidence)})" for c in report.channels if c not in kept]
+    report.channels = kept
+    kept_p = [p for p in report.proposals if _fits(p.count, 0, cb.MAX_COUNT, True)]
+    found += [f"§六 {p.proposal_type}: printed {_shown(p.count)}, outside 0 … {cb.MAX_COUNT:,}; not loaded "
+              f"({_shown(p.evidence)})" for p in report.proposals if p not in kept_p]
+    report.proposals = kept_p
+    fee = report.processing_fee_yuan
+    if fee is not None and not _fits(fee, 0, cb.MAX_FEE_YUAN, False):
+        report.processing_fee_yuan = None
+        found.append(f"processing fee: printed {_shown(fee)}, outside 0 … {cb.MAX_FEE_YUAN:,.0f} 元; "
+                     "left NULL")
+    year = report.report_year
+    if year is not None and not _fits(year, 2007, 2100, True):
+        report.report_year = None
+        found.append(f"report year: printed {_shown(year)}, outside 2007 … 2100; left NULL")
+    for detail in found:
+        report.add_finding(cb.CHECK_VALUE_OUT_OF_RANGE, cb.SEVERITY_ERROR, detail)
+    report.findings = cap_findings(report.findings)
+    return report
+
+
+def cap_findings(findings: list[Finding], limit: int = cb.MAX_FINDINGS_PER_REPORT) -> list[Finding]:
+    """At most `limit` findings (the first ones); when more, the last says how many were dropped."""
+    if len(findings) <= limit:
+        return findings
+    dropped = len(findings) - limit + 1
+    return findings[: limit - 1] + [Finding(cb.CHECK_TOO_MANY_FINDINGS, cb.SEVERITY_WARNING,
+                                            f"{dropped:,} more findings of this report were dropped "
+                                            f"(at most {limit} are kept per report)")]
 
 
 @lru_cache(maxsize=None)
@@ -128,8 +189,18 @@ def assemble(files: pl.DataFrame, units: dict[str, pl.DataFrame]) -> dict[str, p
     frames. Units no file has any more (deleted or changed files) drop out here."""
     result = units["parse_result"].unique(list(UNIT_KEY), keep="first").select(*UNIT_KEY, "status", "error",
                                                                                 "report_id")
-    raw_file = files.join(result, on=list(UNIT_KEY), how="left").select(
-        list(polars_schema(TABLE_MODELS["raw_file"]))).sort("source_path")
+    joined = files.join(result, on=list(UNIT_KEY), how="left")
+    # a file that was not read (unsafe, unreadable, vanished: `problem`), or, by a bug, has no parse
+    # result, is still a rejected row with its reason: nothing found is silently left out
+    problem = pl.col("problem") if "problem" in joined.columns else pl.lit(None, pl.String)
+    unplaced = problem.is_not_null() | pl.col("status").is_null()
+    raw_file = joined.with_columns(
+        pl.when(unplaced).then(pl.lit(cb.STATUS_REJECTED)).otherwise(pl.col("status")).alias("status"),
+        pl.when(problem.is_not_null()).then(problem).when(pl.col("status").is_null()).then(pl.lit(
+            "no parse result for this file's content (internal error); please report this file")
+        ).otherwise(pl.col("error")).alias("error"),
+        pl.when(unplaced).then(None).otherwise(pl.col("report_id")).alias("report_id"),
+    ).select(list(polars_schema(TABLE_MODELS["raw_file"]))).sort("source_path")
     # the first file (by path) holding a report's content is the report's source
     owners = report_owners(raw_file)
     out = {"raw_file": raw_file}
@@ -170,3 +241,13 @@ def summary_markdown(raw_file: pl.DataFrame, findings: pl.DataFrame) -> str:
     for check, sev, n in findings.group_by("check_name", "severity").len().sort("check_name").iter_rows():
         lines.append(f"| {check} | {sev} | {n} |")
     return "\n".join(lines)
+
+
+def summary_lines(raw_file: pl.DataFrame, findings: pl.DataFrame) -> list[str]:
+    """The run summary as plain log lines: files by status, findings by check and severity."""
+    by_status = dict(raw_file.group_by("status").len().iter_rows())
+    statuses = ", ".join(f"{s} {by_status.get(s, 0):,}" for s in cb.STATUSES)
+    lines = [f"files: {raw_file.height:,} ({statuses})"]
+    counts = findings.group_by("check_name", "severity").len().sort("check_name").iter_rows()
+    lines.append("findings: " + (", ".join(f"{c} ({sev}) {n:,}" for c, sev, n in counts) or "none"))
+    return lines

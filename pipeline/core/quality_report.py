@@ -93,6 +93,7 @@ def _read(warehouse: Path) -> dict[str, pl.DataFrame]:
                           "ORDER BY report_id, severity, check_name, detail"),
             "rejected": q("SELECT source_path, error FROM raw_file WHERE status = 'rejected' "
                           "ORDER BY source_path"),
+            "build": q("SELECT build_digest FROM build_info"),
         }
     finally:
         con.close()
@@ -203,7 +204,8 @@ def _render(data: dict[str, pl.DataFrame], warehouse_name: str, workbook_name: s
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>政府信息公开工作年度报告 数据质量报告</title><style>{_CSS}</style></head><body>",
         "<h1>政府信息公开工作年度报告 数据质量报告</h1>",
-        f'<p class="muted">生成时间 {dt.datetime.now():%Y-%m-%d %H:%M}，数据来自 {_e(warehouse_name)}。'
+        f'<p class="muted">生成时间 {dt.datetime.now():%Y-%m-%d %H:%M}，数据来自 {_e(warehouse_name)}'
+        f'（构建 <code>{_e(data["build"]["build_digest"][0][:16])}</code>）。'
         "每条问题写明年报的源文件和不一致的数字；“错误”是表格算术或表格缺失问题，需要更正；“警告”请核实。</p>",
         '<div class="cards">' + "".join(f'<div class="card"><b>{n}</b>{_e(text)}</div>' for text, n in (
             ("份年报", reports.height), ("已解析", statuses.get(cb.STATUS_PARSED, 0)),

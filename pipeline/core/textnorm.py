@@ -9,7 +9,8 @@ import unicodedata
 from functools import lru_cache
 
 # Word/Pandoc debris: bookmarks, comment anchors, zero-width and other invisible characters.
-DEBRIS = re.compile(r"\[(?:bookmark|_?anchor|comment)[^\]]*\]|[\u200b-\u200f\u2060\ufeff\u00ad]", re.I)
+# (`[^\[\]]`: a run of '[comment' without a closing bracket is scanned once, not once per '[')
+DEBRIS = re.compile(r"\[(?:bookmark|_?anchor|comment)[^\[\]]*\]|[\u200b-\u200f\u2060\ufeff\u00ad]", re.I)
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 _PUNCT = re.compile(r"[\s\u3000\u00a0,，.。、;；:：!！?？'\"“”‘’()（）\[\]【】〔〕<>《》〈〉\-—–_/\\|*·…]+")
 _ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.．、])+")

@@ -58,25 +58,107 @@ class SegmentedTable:
 
 
 class WarehouseLocked(RuntimeError):
-    """Another build holds the warehouse lock."""
+    """Another build holds the warehouse lock, or another session holds the warehouse for writing."""
+
+
+# lock file → (open file, holders in this process): a build holds its lock from the start of the
+# run to its end, and the steps inside it (parse, publish) take it again without blocking themselves
+_HELD: dict[str, list] = {}
+
+
+def lock_path_for(path: Path) -> Path:
+    return Path(path).with_name(Path(path).name + ".lock")
+
+
+def acquire_lock(lock_path: Path, what: str) -> None:
+    """Take `lock_path` (flock: released by the kernel when this process ends, even by kill -9), or
+    raise WarehouseLocked saying who holds it. Re-entrant within one process."""
+    key = os.path.abspath(lock_path)
+    if key in _HELD:
+        _HELD[key][1] += 1
+        return
+    Path(lock_path).parent.mkdir(parents=True, exist_ok=True)
+    fh = open(lock_path, "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        fh.seek(0)
+        holder = fh.read().strip() or "unknown"
+        fh.close()
+        raise WarehouseLocked(f"another build is running on {what} (process {holder} holds {lock_path}); "
+                              "wait for it to finish, then run again") from exc
+    fh.seek(0)
+    fh.truncate()
+    fh.write(str(os.getpid()))
+    fh.flush()
+    _HELD[key] = [fh, 1]
+
+
+def release_lock(lock_path: Path) -> None:
+    key = os.path.abspath(lock_path)
+    held = _HELD.get(key)
+    if held is None:
+        return
+    held[1] -= 1
+    if held[1] <= 0:
+        del _HELD[key]
+        fcntl.flock(held[0], fcntl.LOCK_UN)
+        held[0].close()
+
+
+@contextlib.contextmanager
+def exclusive(lock_path: Path, what: str) -> Iterator[None]:
+    acquire_lock(lock_path, what)
+    try:
+        yield
+    finally:
+        release_lock(lock_path)
 
 
 @contextlib.contextmanager
 def build_lock(path: Path) -> Iterator[None]:
-    lock_path = path.with_name(path.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise WarehouseLocked(f"another build is writing {path} (lock {lock_path} is held); "
-                                  "wait for it to finish, then run again") from exc
-        fh.write(str(os.getpid()))
-        fh.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    """One build at a time per warehouse file (re-entrant inside a build that holds it already)."""
+    with exclusive(lock_path_for(path), str(path)):
+        yield
+
+
+def check_no_writer(path: Path) -> None:
+    """Stop when another process has the published warehouse open for writing (an analyst's
+    read-write session): its changes would be lost with the old file, or its WAL would meet the
+    new one."""
+    if not Path(path).exists():
+        return
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            raise WarehouseLocked(f"{path} is open for writing in another session ({text.splitlines()[0]}); "
+                                  "close that session (analysts should open the warehouse read-only), then "
+                                  "run again") from exc
+        # anything else (a damaged file, a foreign WAL): the new build replaces it
+
+
+# DuckDB's storage version for the files we write: from v1.4.0 a WAL records which database file it
+# belongs to, and DuckDB refuses a WAL left by a crashed session on the file this one replaced
+# ("WAL does not match database file") instead of replaying it onto the new build. Read by 1.4+ and 2.x.
+STORAGE_VERSION = "v1.4.0"
+
+
+def remove_leftovers(path: Path) -> list[Path]:
+    """What killed or failed builds left beside the warehouse: half-written files, Parquet export
+    folders being written or swapped out. Called at the start of a run, under the build lock."""
+    path = Path(path)
+    removed = []
+    patterns = (f".{path.name}.building-*", f".{path.stem}.parquet.writing-*", f".{path.stem}.parquet.old-*")
+    for pattern in patterns:
+        for leftover in path.parent.glob(pattern) if path.parent.exists() else ():
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
 
 
 def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, sql_after: list[str] | None = None,
@@ -92,7 +174,10 @@ def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, s
         for leftover in path.parent.glob(f".{path.name}.building-*"):  # a killed build's half-written file
             leftover.unlink(missing_ok=True)
         try:
-            con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit, "preserve_insertion_order": False})
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+            con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit,
+                                                   "preserve_insertion_order": False,
+                                                   "storage_compatibility_version": STORAGE_VERSION})
             try:
                 for name, frame in tables.items():
                     if isinstance(frame, SegmentedTable):
@@ -111,6 +196,10 @@ def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, s
                 con.close()
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
+            check_no_writer(path)
+            # a WAL beside the published file is a crashed session's, of the old build: never let it meet
+            # the new one (with STORAGE_VERSION DuckDB would refuse it, and every reader with it)
+            path.with_name(path.name + ".wal").unlink(missing_ok=True)
             os.replace(tmp, path)
             dir_fd = os.open(path.parent, os.O_RDONLY)
             try:

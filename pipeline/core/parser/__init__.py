@@ -84,8 +84,9 @@ _NOTICE = re.compile(r"^.{0,30}?(?:关于|转发|印发).{2,60}(?:通知|通报|
 # the document says it is the report: '现公布我乡2023年政府信息公开工作年度报告'
 _PUBLISHES_ITSELF = re.compile(r"(?:现|特|现将|现向社会|特向社会)(?:予以)?(?:公布|公开|发布)了?《?[^《》。，,]{0,40}?"
                                r"(?:政府信息公开|政务公开)[^《》。，,]{0,12}?(?:年度报告|年报)")
-# a list page of reports: several report titles, each with its own agency or year
-_LISTED_REPORT = re.compile(r"(20\d{2})年度?.{0,20}?(?:政府信息公开|政务公开).{0,8}?(?:年度报告|年报)")
+# a list page of reports: report titles at the start of their lines, of several agencies or years
+_LISTED_REPORT = re.compile(r"^[·•\-*\d.、]*([\u4e00-\u9fff()（）]{0,30}?20\d{2}年度?.{0,20}?(?:政府信息公开|政务公开)"
+                            r".{0,8}?(?:年度报告|年报))")
 _SUBTOPICS = ("主动公开", "依申请公开", "收到和处理", "政府信息管理", "平台建设", "监督保障", "行政复议")
 
 
@@ -94,10 +95,12 @@ def _accept(title: identity.Title | None, table_sections: list[str], sections, l
     """A report is recognised by evidence: its title (anywhere: a title line, the page's 标题 field,
     inside the first sentence), one of its statistics tables, or the report's outline (two of its
     section headings, or 一、总体情况 with the topics of its sub-sections). Raises NotAReport."""
-    listed = {m.group(0) for s in lines[:max(first_heading, 1)][:80] for m in [_LISTED_REPORT.search(s)] if m}
+    listed = {identity.agency_and_year(m.group(1)) for s in lines[:max(first_heading, 1)][:80]
+              for m in [_LISTED_REPORT.match(s)] if m}
     if len(listed) >= 3:
-        raise NotAReport(f"not a government information disclosure annual report: a list of {len(listed)} or "
-                         f"more reports ('{sorted(listed)[0][:40]}' …)")
+        names = "、".join(f"{a or ''}{y or ''}" for a, y in sorted(listed, key=str)[:3])
+        raise NotAReport(f"not a government information disclosure annual report: a list of {len(listed)} "
+                         f"reports ({names} …)")
     if title is not None and identity.agency_and_year(title.text)[0] is not None or table_sections \
             or _PUBLISHES_ITSELF.search(flat):
         return

@@ -86,6 +86,7 @@ def find_title(lines: list[str], first_heading: int) -> Title | None:
     for i, s in enumerate(head):
         field = s.startswith(("标题", "名称", "文件名称", "题目"))
         m = _TITLE_LINE.match(s) or _TITLE_RUN_ON.match(s)
+        top = i  # the title's first line
         if m is None and not field and len(s) <= 40 and re.search(_REPORT_END + r"$", s):
             # the end of a title split over lines: join the lines before it
             joined = s
@@ -95,11 +96,12 @@ def find_title(lines: list[str], first_heading: int) -> Title | None:
                 joined = head[i - back] + joined
                 m = _TITLE_LINE.match(joined)
                 if m:
+                    top = i - back
                     break
         if m and _plausible_title(m.group(1)):
             text = m.group(1)
             if agency_and_year(text)[0] is None and not field:
-                text = _with_agency_above(head, i, text)
+                text = _with_agency_above(head, top, text)
             return Title(text, cb.SOURCE_METADATA_TABLE if field else cb.SOURCE_TITLE)
     for s in lines[:max(first_heading, 1) + 3][:40]:
         for pattern in (_TITLE_IN_SENTENCE, _TITLE_QUOTED):
@@ -114,7 +116,8 @@ _CHROME = re.compile(r"[:：>|]|首页|位置|来源|浏览|字号|字体|打印
 
 
 def _with_agency_above(head: list[str], i: int, title: str) -> str:
-    """'博山区源泉镇人民政府' / '2023年政府信息公开年度报告': the agency on the lines above a title."""
+    """'博山区源泉镇人民政府' / '2023年政府信息公开年度报告': the agency on the lines above a title
+    whose first line is `head[i]`."""
     joined, found = title, title
     for back in (1, 2, 3):
         prev = head[i - back] if i - back >= 0 else ""
@@ -174,7 +177,7 @@ def _first_agency(pattern: re.Pattern, lines: list[str]) -> str | None:
 
 
 def _trim_agency(name: str) -> str:
-    return re.sub(r"^(?:由|经|是|为|现将)", "", name.strip())
+    return re.sub(r"^由", "", name.strip())  # '本报告由X编制' (not 经开区, 为民服务中心)
 
 
 def _agency_from_text(lines: list[str], first_heading: int) -> tuple[str | None, str | None]:

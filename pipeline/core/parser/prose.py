@@ -14,7 +14,8 @@ from pipeline.core.textnorm import squeeze
 
 _DIGIT = re.compile(r"\d")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。！？!?：:\n]")
-_COUNT = re.compile(r"(近|约|超过|超)?(\d+(?:\.\d+)?)(余|多)?(" + "|".join(cb.CHANNEL_UNITS) + r")(?![\u4e00-\u9fff]{0,1}(?:人|户|次浏览))")
+# (?<!\d): a number is tried from its first digit only (a long digit run is linear, not quadratic)
+_COUNT = re.compile(r"(近|约|超过|超)?(?<!\d)(\d+(?:\.\d+)?)(余|多)?(" + "|".join(cb.CHANNEL_UNITS) + r")(?![\u4e00-\u9fff]{0,1}(?:人|户|次浏览))")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,30})[”\"」』]")
 _CHANNEL_KEYWORDS = sorted(((kw, c.code) for c in cb.CHANNELS for kw in c.keywords), key=lambda t: -len(t[0]))
 
@@ -75,6 +76,8 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
         has_verb = any(v in before for v in cb.CHANNEL_VERBS) or (event and any(v in clause for v in cb.CHANNEL_VERBS))
         if not has_verb:
             continue
+        if unit in cb.CHANNEL_EVENT_UNITS and "press_conference" in chans:
+            chans = {"press_conference"}  # '依托政府网站召开新闻发布会3场': the events are press conferences
         if len(chans) > 1:
             chans -= set(cb.GENERIC_CHANNELS)
         if not chans:

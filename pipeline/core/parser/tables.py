@@ -46,7 +46,9 @@ def fit_values(values: tuple[str, ...], width: int) -> tuple[str, ...] | None:
     if surplus < 0:
         return None
     blank = [cell_kind(v) == "blank" for v in values]
-    options = {i for i in range(surplus + 1) if all(blank[:i]) and all(blank[i + width:])}
+    lead = next((i for i, b in enumerate(blank) if not b), len(blank))  # linear in the row's cells
+    trail = next((i for i, b in enumerate(reversed(blank)) if not b), len(blank))
+    options = set(range(max(0, surplus - trail), min(lead, surplus) + 1))
     meanings = {tuple("" if blank[i + j] else values[i + j] for j in range(width)) for i in options}
     if len(meanings) != 1:
         return None

@@ -125,6 +125,7 @@ class _Walker:
     def _table(self, table) -> None:
         rows: list[TableRow] = []
         covered: dict[tuple[int, int], bool] = {}  # (row, col) cells taken by a rowspan from above
+        spanned = 0
         for r, tr in enumerate(table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")):
             cells: list[str] = []
             col = 0
@@ -134,6 +135,10 @@ class _Walker:
                     col += 1
                 text = _WS.sub(" ", strip_debris(td.text_content())).strip()
                 span = _int_attr(td, "colspan")
+                spanned += span * _int_attr(td, "rowspan")
+                if spanned > MAX_TABLE_CELLS:  # rowspan/colspan bombs: bounded work and memory
+                    raise UnsafeInput(f"a web-page table of more than {MAX_TABLE_CELLS:,} cells (counting "
+                                      "rowspan and colspan): not a report table; refused")
                 for dr in range(1, _int_attr(td, "rowspan")):
                     for dc in range(span):
                         covered[(r + dr, col + dc)] = True
@@ -147,6 +152,9 @@ class _Walker:
                 rows.append(TableRow(tuple(cells), self.index))
         if rows:
             self.blocks.append(Table(tuple(rows)))
+
+
+MAX_TABLE_CELLS = 200_000  # a report's largest table has some 300 cells
 
 
 def _int_attr(el, name: str) -> int:
