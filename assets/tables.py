@@ -12,6 +12,7 @@ from pipeline.core import normalize
 from pipeline.core.build import (build_digest, checked_tables, ensure_quality_report, parquet_dir_for,
                                   published_digest, publish_warehouse)
 from pipeline.core.quality_report import quality_report_path, write_quality_report
+from pipeline.core import catalog
 from pipeline.core.warehouse import SegmentedTable, build_lock, export_parquet, lock_path_for, release_lock
 from schemas.tables import TABLE_MODELS
 
@@ -151,7 +152,7 @@ def _export(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mater
         context.log.info(f"{out} already holds build {digest[:12]}")
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out.resolve())), "unchanged": True,
                                               "seconds": round(time.perf_counter() - started, 3)})
-    files = export_parquet(warehouse.file, out, list(ALL_TABLES))
+    files = export_parquet(warehouse.file, out, [*ALL_TABLES, *catalog.LABEL_TABLES])
     if digest:
         stamp.write_text(digest)
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out.resolve())),

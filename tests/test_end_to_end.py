@@ -130,6 +130,9 @@ def test_parse_step_as_partitions_builds_the_same_warehouse(tmp_path, seeds_gold
     con = duckdb.connect(str(warehouse), read_only=True)
     assert compare(seeds_golden, con) == []
     assert (warehouse.parent / "disclosure.parquet" / "fact_application" / "report_year=2024").is_dir()
+    labels = warehouse.parent / "disclosure.parquet" / "dim_applicant" / "dim_applicant.parquet"
+    assert duckdb.sql(f"SELECT label_zh FROM '{labels}' WHERE applicant = 'legal_service_org'").fetchone() == (
+        "法律服务机构",)  # the Chinese labels travel with the Parquet export
 
 
 def test_a_content_parsed_in_two_partitions_is_published_once(tmp_path):

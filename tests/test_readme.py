@@ -60,3 +60,15 @@ def test_views_and_label_tables_exist_with_labels(con):
     partial = con.execute("SELECT status, error_findings, withheld FROM v_report JOIN v_application_summary "
                           "USING (report_id) WHERE v_report.agency_name = '嘉祥县金屯镇人民政府'").fetchone()
     assert partial == ("partial", 1, None)  # rows 3.3.8 … are missing: the sum is unknown, not 0
+
+
+def test_every_table_view_and_column_is_documented(con):
+    undocumented = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+                               "AND NOT internal AND coalesce(comment, '') = ''").fetchall()
+    assert undocumented == []
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE coalesce(comment, '') = ''").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal AND coalesce(comment, '') = ''"
+                       ).fetchone()[0] == 0
+    row = con.execute("SELECT kind, data_type, comment FROM v_catalog WHERE table_name = 'fact_application' "
+                      "AND column_name = 'count'").fetchone()
+    assert row == ("table", "INTEGER", "NULL = blank or missing in the source")

@@ -357,7 +357,7 @@ def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
         counts = publish_warehouse(tables, warehouse)
         write_quality_report(warehouse)
         if parquet:
-            export_parquet(warehouse, parquet_dir_for(warehouse), list(CONTRACT_TABLES))
+            export_parquet(warehouse, parquet_dir_for(warehouse), [*CONTRACT_TABLES, *catalog.LABEL_TABLES])
         return counts
 
 

@@ -167,14 +167,101 @@ FROM dq_finding q JOIN dim_report r USING (report_id) LEFT JOIN dim_check k USIN
 }
 
 
+# What every other table holds, column by column (the contract tables are documented by their pandera
+# models, `schemas/tables.py`): table → (what one row is, {column: meaning}).
+_LABEL = "Chinese label (中文名称)"
+_ORDER = "order of the printed template, for ORDER BY"
+TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
+    "dim_application_row": ("§三 rows of the application matrix with their Chinese labels (申请情况表行)", {
+        "row_code": "fact_application.row_code", "label_zh": _LABEL, "parent_code": "the group row (3, 3.3 …)",
+        "parent_label_zh": "the group row's Chinese label", "level": "depth in the table (1 = top)",
+        "sort_order": _ORDER, "formats": "formats the row exists in (2019, 2021)"}),
+    "dim_applicant": ("§三 applicant columns (申请人情况)", {
+        "applicant": "fact_application.applicant", "label_zh": _LABEL,
+        "group_zh": "自然人 / 法人或其他组织 / 总计", "sort_order": _ORDER}),
+    "dim_channel": ("channels of proactive disclosure stated in §一 (公开渠道)", {
+        "channel": "fact_disclosure_channel.channel", "label_zh": _LABEL, "sort_order": _ORDER}),
+    "dim_proactive_item": ("§二 items of the Article 20 table (第二十条 信息内容)", {
+        "item": "fact_proactive_disclosure.item", "label_zh": _LABEL, "formats": "formats the item exists in",
+        "sort_order": _ORDER}),
+    "dim_proactive_measure": ("§二 measures (columns) of the Article 20 table", {
+        "measure": "fact_proactive_disclosure.measure", "label_zh": _LABEL,
+        "formats": "formats the measure exists in", "sort_order": _ORDER}),
+    "dim_proceeding": ("§四 proceedings (行政复议 / 行政诉讼)", {
+        "proceeding": "fact_review_litigation.proceeding", "label_zh": _LABEL, "sort_order": _ORDER}),
+    "dim_outcome": ("§四 outcomes (结果维持 … 总计)", {
+        "outcome": "fact_review_litigation.outcome", "label_zh": _LABEL, "sort_order": _ORDER}),
+    "dim_proposal_type": ("NPC suggestions and CPPCC proposals (建议提案)", {
+        "proposal_type": "fact_proposal.proposal_type", "label_zh": _LABEL, "sort_order": _ORDER}),
+    "dim_admin_level": ("administrative levels (行政层级)", {
+        "admin_level": "dim_report.admin_level", "label_zh": _LABEL, "sort_order": _ORDER}),
+    "dim_metadata_source": ("where a report's agency, year or region was read (信息来源)", {
+        "source": "dim_report.agency_source / year_source / region_source", "label_zh": _LABEL,
+        "sort_order": _ORDER}),
+    "dim_check": ("the data-quality checks (质量检查)", {
+        "check_name": "dq_finding.check_name", "severity": "error or warning",
+        "about_table": "the table the check concerns", "description": "what the check tests",
+        "description_zh": "what the check tests, in Chinese (检查说明)", "label_zh": _LABEL,
+        "sort_order": _ORDER}),
+    "build_info": ("what this warehouse file was built from: one row", {
+        "build_digest": "sha256 over every file's path and content, the parser and the layout",
+        "built_at": "when the file was written (UTC)", "parser_version": "the parser's version",
+        "layout_version": "the warehouse layout's version", "files": "files under the raw folder",
+        "reports": "reports parsed"}),
+}
+
+LABEL_TABLES = tuple(TABLE_DOCS)  # exported to Parquet beside the contract tables
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _table_docs() -> dict[str, tuple[str, dict[str, str]]]:
+    from schemas.tables import TABLE_MODELS
+    contract = {name: ((model.__doc__ or name).strip().splitlines()[0],
+                       {col: c.description or "" for col, c in model.to_schema().columns.items()})
+                for name, model in TABLE_MODELS.items()}
+    return {**contract, **TABLE_DOCS}
+
+
 def view_statements() -> list[str]:
-    """CREATE VIEW and COMMENT statements, run in each new warehouse file before it is published."""
+    """CREATE VIEW and COMMENT statements, run in each new warehouse file before it is published:
+    every table, view and column is documented (`SELECT * FROM v_catalog`)."""
     out = []
+    for name, (doc, columns) in _table_docs().items():
+        out.append(f"COMMENT ON TABLE {name} IS {_quote(doc)}")
+        out += [f"COMMENT ON COLUMN {name}.{col} IS {_quote(text)}" for col, text in columns.items()]
     for name, (sql, columns) in VIEWS.items():
         out.append(f"CREATE VIEW {name} AS {sql.strip()}")
+        out.append(f"COMMENT ON VIEW {name} IS {_quote(VIEW_DOCS[name])}")
         out += [f"COMMENT ON COLUMN {name}.{col} IS {_quote(doc)}" for col, doc in columns.items()]
+    out.append(f"CREATE VIEW v_catalog AS {CATALOG_SQL}")
+    out.append(f"COMMENT ON VIEW v_catalog IS {_quote(VIEW_DOCS['v_catalog'])}")
+    out += [f"COMMENT ON COLUMN v_catalog.{col} IS {_quote(doc)}" for col, doc in CATALOG_COLUMNS.items()]
     return out
+
+
+VIEW_DOCS = {
+    "v_report": "one row per report, with its status and finding counts (报告一览)",
+    "v_application_summary": "one row per report: §三 总计 figures and applicant groups (申请情况汇总)",
+    "v_channel_mix": "one row per channel count stated in §一, with its share (公开渠道)",
+    "v_quality": "one row per finding, with the report's region and the check's description (质量问题)",
+    "v_catalog": "every table, view and column of the warehouse, with its type and meaning (数据字典)",
+}
+
+# every table, view and column of the warehouse with its type and meaning
+CATALOG_SQL = """
+SELECT c.table_name, coalesce(t.comment, v.comment) AS table_comment,
+       CASE WHEN t.table_name IS NULL THEN 'view' ELSE 'table' END AS kind,
+       c.column_index, c.column_name, c.data_type, c.comment
+FROM duckdb_columns() c
+LEFT JOIN duckdb_tables() t ON t.table_name = c.table_name AND t.schema_name = c.schema_name
+LEFT JOIN duckdb_views() v ON v.view_name = c.table_name AND v.schema_name = c.schema_name
+WHERE c.schema_name = 'main' AND NOT c.internal
+ORDER BY kind, c.table_name, c.column_index"""
+CATALOG_COLUMNS = {
+    "table_name": "table or view", "table_comment": "what one row of it is", "kind": "table or view",
+    "column_index": "position of the column", "column_name": "column", "data_type": "DuckDB type",
+    "comment": "what the column holds",
+}

@@ -214,8 +214,9 @@ def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, s
 
 
 def export_parquet(warehouse: Path, out_dir: Path, tables: list[str]) -> dict[str, int]:
-    """Every table as Parquet partitioned by report_year (`<out_dir>/<table>/report_year=2023/…`),
-    for engines that outgrow one DuckDB file. Written beside, then swapped in by rename."""
+    """Every table as Parquet partitioned by report_year (`<out_dir>/<table>/report_year=2023/…`), the
+    label tables as one file each (`<out_dir>/dim_channel/dim_channel.parquet`), for engines that outgrow
+    one DuckDB file. Written beside, then swapped in by rename."""
     out_dir = Path(out_dir)
     tmp = out_dir.with_name(f".{out_dir.name}.writing-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -230,7 +231,11 @@ def export_parquet(warehouse: Path, out_dir: Path, tables: list[str]) -> dict[st
             elif "report_id" in columns:
                 query = (f'SELECT t.*, r.report_year FROM "{table}" t '
                          "LEFT JOIN dim_report r USING (report_id)")
-            else:
+            else:  # a label table or build_info: one file, so Spark or MotherDuck users keep the labels
+                (tmp / table).mkdir()
+                target = (tmp / table / f"{table}.parquet").as_posix().replace("'", "''")
+                con.execute(f"COPY (SELECT * FROM \"{table}\") TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+                files[table] = 1
                 continue
             target = (tmp / table).as_posix().replace("'", "''")
             con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet, PARTITION_BY (report_year), "
