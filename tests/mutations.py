@@ -184,6 +184,100 @@ ROW_CHANGES: dict[str, Callable[[Rows], Rows]] = {
 }
 
 
+# --- §四 written in pieces ------------------------------------------------------------------
+
+PROCEEDING_TITLES = ("行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）")
+OUTCOME_HEADER = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+
+
+def _review_row(doc: Document) -> tuple[int, int] | None:
+    """(block, row) of the row holding §四's 15 values."""
+    for b, block in enumerate(doc.blocks):
+        if isinstance(block, Table):
+            for r, row in enumerate(block.rows):
+                values = list(row.cells[_values_start(list(row.cells)):])
+                if len(values) >= 15 and sum(cell_kind(c) == "number" for c in values) >= 12:
+                    # only a table of its own (seed 003's row sits in §三's table, its heading lost)
+                    alone = not any(cell_kind(c) == "number" for row in block.rows[:r] for c in row.cells)
+                    return (b, r) if alone else None
+    return None
+
+
+def _review_values(doc: Document) -> tuple[int, list[str]] | None:
+    at = _review_row(doc)
+    if at is None:
+        return None
+    cells = list(doc.blocks[at[0]].rows[at[1]].cells)  # type: ignore[union-attr]
+    values = cells[_values_start(cells):]
+    while len(values) > 15 and not values[-1].strip():
+        values.pop()
+    while len(values) > 15 and not values[0].strip():
+        values.pop(0)
+    return (at[0], values) if len(values) == 15 else None
+
+
+def _replace_block(doc: Document, b: int, blocks: list) -> Document:
+    return Document(doc.blocks[:b] + tuple(blocks) + doc.blocks[b + 1:], doc.source_format, doc.encoding)
+
+
+def _row(cells: list[str]):
+    from pipeline.core.document import TableRow
+    return TableRow(tuple(cells), 0)
+
+
+def review_in_pieces(doc: Document) -> Document:
+    """§四 as three small tables, each under a heading naming its proceeding, litigation first
+    (the headings place them, not their order; the table's own header rows are dropped)."""
+    found = _review_values(doc)
+    if found is None:
+        return doc
+    b, values = found
+    blocks: list = []
+    for i in (1, 2, 0):
+        title = PROCEEDING_TITLES[i]
+        blocks.append(Paragraph(f"### （{'一二三'[i]}）{title}", 0))
+        blocks.append(Table((_row(OUTCOME_HEADER), _row(values[5 * i: 5 * i + 5]))))
+    return _replace_block(doc, b, blocks)
+
+
+def review_header_apart(doc: Document) -> Document:
+    """§四's header rows in one table, its 15 values in another after a note."""
+    at = _review_row(doc)
+    found = _review_values(doc)
+    if at is None or found is None or at[1] == 0:
+        return doc
+    b, values = found
+    table = doc.blocks[b]
+    return _replace_block(doc, b, [Table(table.rows[: at[1]]), Paragraph("单位：件", 0),  # type: ignore[union-attr]
+                                   Table((_row(values),))])
+
+
+def review_unlabelled_rows(doc: Document) -> Document:
+    """§四 under a header naming the proceedings, its values as three unlabelled rows of five."""
+    found = _review_values(doc)
+    if found is None:
+        return doc
+    b, values = found
+    header = [_row(["行政复议", "", "", "", "", "行政诉讼"]), _row(OUTCOME_HEADER)]
+    rows = [_row(values[5 * i: 5 * i + 5]) for i in range(3)]
+    return _replace_block(doc, b, [Table(tuple(header + rows))])
+
+
+def review_labelled_rows(doc: Document) -> Document:
+    """§四 as one labelled row per proceeding, in an order of its own."""
+    found = _review_values(doc)
+    if found is None:
+        return doc
+    b, values = found
+    rows = [_row(["行政复议/行政诉讼"] + OUTCOME_HEADER)]
+    rows += [_row([PROCEEDING_TITLES[i]] + values[5 * i: 5 * i + 5]) for i in (2, 0, 1)]
+    return _replace_block(doc, b, [Table(tuple(rows))])
+
+
+DOCUMENT_CHANGES = {"review_labelled_rows": review_labelled_rows,"review_in_pieces": review_in_pieces, "review_header_apart": review_header_apart,
+                    "review_unlabelled_rows": review_unlabelled_rows}
+
+
 # --- writing a document out ------------------------------------------------------------------
 
 def write(doc: Document, row: Callable[[list[str]], str] = tab_row,
@@ -232,6 +326,8 @@ def mutations() -> dict[str, Callable[[Document], str]]:
     out["blank_lines"] = lambda d: write(d, pipe_row, blank_lines=True)
     out["pieces"] = lambda d: write(d, end_pipe_row, pieces=True)
     out["markdown"] = lambda d: write(d, pipe_row, markdown=True, pieces=True)
+    for name, change_doc in DOCUMENT_CHANGES.items():
+        out[name] = lambda d, change_doc=change_doc: write(change_doc(d), pipe_row, markdown=True)
     out["everything"] = lambda d: write(d, end_pipe_row, lambda r: full_width(nbsp_cells(split_headers(r))),
                                         pieces=True, markdown=True, blank_lines=True, crlf=True)
     return out

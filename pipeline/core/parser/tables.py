@@ -274,34 +274,73 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
 
 # --- §四 review and litigation ----------------------------------------------------------------
 
+@lru_cache(maxsize=1 << 12)
+def _proceedings_named(text: str) -> tuple[str, ...]:
+    """The proceedings a heading, title or label names, most specific first. A text naming 行政复议
+    together with 诉讼 (the section's title, a two-level header) names more than one."""
+    key = label_key(text)
+    named = tuple(p.code for p in reversed(cb.PROCEEDINGS) if any(k in key for k in p.keywords))
+    if named == (cb.PROCEEDING_CODES[0],) and "诉讼" in key:
+        return named + ("litigation",)
+    if len(named) > 1 and cb.PROCEEDING_CODES[0] in named and "行政复议" not in key.replace("复议后", ""):
+        named = tuple(n for n in named if n != cb.PROCEEDING_CODES[0])  # '复议后起诉' is not 行政复议
+    return named
+
+
+def _review_total_holds(vals: tuple[int | None, ...]) -> bool:
+    """A proceeding's 总计 = 维持 + 纠正 + 其他 + 尚未审结 (not assessable with a blank: holds)."""
+    return None in vals or sum(vals[:-1]) == vals[-1]  # type: ignore[arg-type]
+
+
 def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
+    """§四 in any of its layouts: one row of 15 values (under a two-level header or none); one row
+    per proceeding, named by its label or by the heading or title above it (three small tables);
+    three unlabelled rows of 5 values, which can only be the template's three proceedings in order."""
     grid: dict[tuple[str, str], int | None] = dict.fromkeys(cb.REVIEW_GRID)
     width = len(cb.REVIEW_GRID)
     per_proceeding = len(cb.OUTCOME_CODES)
     found_rows = 0
+    named_above: str | None = None  # the proceeding a heading or a header row above names
+    unnamed: list[tuple[str, ...]] = []  # rows of 5 values under no proceeding's name
     for it in items:
-        if not it.cells:
+        if not it.cells or not _has_number(it.cells):
+            named = _proceedings_named(it.text or "".join(it.cells))
+            if named:
+                named_above = named[0] if len(named) == 1 else None
             continue
         lr = split_label(it.cells)
-        if not _has_number(lr.values):
-            continue
         vals = fit_values(lr.values, width)
         if vals is not None:
             for key, cell in zip(cb.REVIEW_GRID, vals):
                 grid[key] = to_int(cell)
             found_rows += 1
             break
-        key = label_key(lr.label)  # a layout with one row per proceeding
-        proc = next((p.code for p in reversed(cb.PROCEEDINGS) if any(k in key for k in p.keywords)), None)
         vals = fit_values(lr.values, per_proceeding)
-        if proc and vals is not None:
+        if vals is None:
+            continue
+        named = _proceedings_named(lr.label) if lr.label else ()
+        proc = named[0] if named else named_above
+        if proc is None or proc == "litigation":
+            unnamed.append(vals)
+            continue
+        for o, cell in zip(cb.OUTCOME_CODES, vals):
+            grid[(proc, o)] = to_int(cell)
+        named_above = None  # a heading names the one table under it
+        found_rows += 1
+    findings: list[Finding] = []
+    if not found_rows and len(unnamed) == len(cb.PROCEEDINGS):
+        for proc, vals in zip(cb.PROCEEDING_CODES, unnamed):
             for o, cell in zip(cb.OUTCOME_CODES, vals):
                 grid[(proc, o)] = to_int(cell)
-            found_rows += 1
-    findings: list[Finding] = []
+        found_rows, unnamed = len(unnamed), []
+    if unnamed:
+        findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                f"§四: {len(unnamed)} row(s) of {per_proceeding} values under no proceeding's "
+                                "name; left NULL"))
     if not found_rows:
-        findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
-                                "§四 review/litigation figures not found; all 15 cells are NULL"))
+        if not unnamed:
+            findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
+                                    "§四 review/litigation figures not found; all 15 cells are NULL"))
         return grid, findings
     blanks = [f"{p}/{o}" for (p, o), v in grid.items() if v is None]
     if blanks:
