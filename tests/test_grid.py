@@ -35,3 +35,23 @@ def test_rows_separated_by_runs_of_spaces_or_ideographic_spaces():
     doc = text_to_document("本年度共收到申请 3 件，办结 3 件。\n规章  1  0  12\n行政许可\u300097\u3000—\n")
     assert [p.text for p in doc.paragraphs] == ["本年度共收到申请 3 件，办结 3 件。"]
     assert [r.cells for r in doc.tables[0].rows] == [("规章", "1", "0", "12"), ("行政许可", "97", "—")]
+
+
+def _seed_004_with_undivided_other_handling() -> str:
+    """Seed 004 as tab rows, its three 3.6.x rows printed as one （六）其他处理 row (2019 style)."""
+    from tests.mutations import tab_row, write
+    from tests.conftest import read, seed_path
+    lines = write(read(seed_path("004")), tab_row).split("\n")
+    first = next(i for i, l in enumerate(lines) if "逾期不补正" in l)
+    return "\n".join(lines[:first] + ["\t（六）其他处理\t0\t0\t0\t0\t0\t0\t0"] + lines[first + 3:])
+
+
+def test_undivided_other_handling_row_of_a_2021_table_is_not_put_into_3_6_1():
+    from pipeline.core.parser import parse_document
+    rec = parse_document(text_to_document(_seed_004_with_undivided_other_handling()))
+    assert rec.format_version == "2021"
+    for row in ("3.6.1", "3.6.2", "3.6.3"):
+        assert {rec.application[(row, a)] for a in cb.APPLICANT_CODES} == {None}
+    assert rec.application[("3.7", "natural_person")] == 1 and rec.application[("4", "total")] == 0
+    assert rec.application[("3.5.5", "total")] == 0
+    assert any("undivided" in f.detail and "3.6.1" in f.detail for f in rec.findings)

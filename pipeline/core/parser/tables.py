@@ -214,6 +214,20 @@ def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[i
     return out
 
 
+def _undivided_groups(cands: list[frozenset[str] | None], placement: list[int | None],
+                      codes: tuple[str, ...]) -> set[frozenset[str]]:
+    """Groups printed as one undivided row (a 2021 table with a single （六）其他处理 row): a row whose
+    label names only the group, with no row placed on any other code of the group."""
+    out = set()
+    for i, (c, k) in enumerate(zip(cands, placement)):
+        if c is None or len(c) < 2 or k is None:
+            continue
+        others = {codes[kk] for j, kk in enumerate(placement) if j != i and kk is not None}
+        if not c & others:
+            out.add(c)
+    return out
+
+
 def parse_application(items: list[Item], format_version: str) -> tuple[dict, list[Finding]]:
     codes = cb.application_row_codes(format_version)
     grid: dict[tuple[str, str], int | None] = dict.fromkeys(cb.APPLICATION_CELLS[format_version])
@@ -239,11 +253,17 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
     cands = [_label_candidates(r.label, format_version) if r.label and not _is_header(r.label) else None
              for r in rows]
     placement = _in_order(cands, codes) or _align(cands, codes)
+    undivided = _undivided_groups(cands, placement, codes)
     placed: set[str] = set()
-    for row, k in zip(rows, placement):
+    for row, k, c in zip(rows, placement, cands):
         if k is None:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
                                     f"§三 line {row.line}: row '{row.label[:30]}' could not be placed; ignored"))
+            continue
+        if c is not None and c in undivided:
+            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                    f"§三 line {row.line}: '{row.label[:30]}' is one undivided row for "
+                                    f"{', '.join(sorted(c))}; its values belong to none of them, left NULL"))
             continue
         code = codes[k]
         vals = fit_values(row.values, N_APPLICANTS)
