@@ -22,7 +22,7 @@ _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
 _PAGE_FOOTER = re.compile(r"^[—\-–－]\s*\d{1,3}\s*[—\-–－]$|^第\s*\d{1,3}\s*页(?:\s*[/,，]?\s*共\s*\d+\s*页)?$")
 SENTENCE_END = "。！？；：!?;:）)》”"
 _MIN_WRAPPED = 60  # a line this wide that stops mid-sentence was wrapped by a converter
-_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])")
+_HEADING = re.compile(r"^\s*(?:#+\s*)?(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])")
 
 
 class DecodeError(ValueError):
@@ -83,15 +83,16 @@ def _pipe_cells(line: str) -> list[str] | None:
 
 
 def _spaced_cells(line: str) -> list[str] | None:
-    """A row whose cells are separated by runs of two or more spaces or by U+3000: at least three
-    short cells, one of them a number or a blank marker; None for prose."""
+    """A row whose cells are separated by runs of two or more spaces or by U+3000: short cells, one
+    of them a number or a blank marker, and the last one if there are only two ('行政许可  97');
+    None for prose."""
     s = line.strip()
     if "  " not in s and "\u3000" not in s and "\u00a0" not in s:
         return None
     cells = _SPACE_SEPARATOR.split(s)
-    if len(cells) < 3 or any(display_width(c) > _MAX_SPACED_CELL for c in cells):
+    if len(cells) < 2 or any(display_width(c) > _MAX_SPACED_CELL for c in cells):
         return None
-    if all(cell_kind(c) == "text" for c in cells):
+    if cell_kind(cells[-1]) == "text" if len(cells) == 2 else all(cell_kind(c) == "text" for c in cells):
         return None
     return [c.strip() for c in cells]
 
@@ -226,10 +227,11 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     raw_lines = text.split("\n")
     clean_lines = [strip_debris(l) for l in raw_lines] if DEBRIS.search(text) else raw_lines
-    out = _Builder(_wrap_width(text))
+    lines = [split_line(raw, cleaned) for raw, cleaned in zip(raw_lines, clean_lines)]
+    out = _Builder(_wrap_width([cells[0] for kind, cells in lines if kind == PROSE and len(cells[0]) >= 20
+                                and not _SPACE_SEPARATOR.search(cells[0])]))  # not a header spaced out
     prev = BLANK
-    for number, (raw, cleaned) in enumerate(zip(raw_lines, clean_lines), start=1):
-        kind, cells = split_line(raw, cleaned)
+    for number, (kind, cells) in enumerate(lines, start=1):
         if kind == BLANK:  # a blank line ends a row and a paragraph
             out.end_row()
             out.end_prose()
@@ -260,14 +262,12 @@ def is_page_footer(line: str) -> bool:
     return bool(_PAGE_FOOTER.match(line.strip()))
 
 
-_LONG_LINE = re.compile(r"^[^\t|\n]{20,}$", re.M)
-
-
-def _wrap_width(text: str) -> int | None:
-    """The width a PDF converter wrapped prose at, or None when lines are whole paragraphs."""
+def _wrap_width(prose: list[str]) -> int | None:
+    """The width a PDF converter wrapped prose at, or None when lines are whole paragraphs. Only
+    prose lines count (rows separated by spaces are as wide as the table)."""
     # widths of 40 or more (a shorter line cannot be the widest when 8 are this long); a line of
     # fewer than 20 characters is narrower than 40 columns
-    long = [w for w in (display_width(line.strip()) for line in _LONG_LINE.findall(text)) if w >= 40]
+    long = [w for w in map(display_width, prose) if w >= 40]
     if len(long) < 8:
         return None
     mode, freq = Counter(w // 4 for w in long).most_common(1)[0]
