@@ -31,10 +31,27 @@ def test_rows_run_together_on_one_line_are_split_at_the_next_label():
                     ("2.其他法律行政法规禁止公开",) + ("0",) * 5 + ("1", "1")]
 
 
+def test_rows_run_together_with_spaces_between_cells():
+    doc = text_to_document("2.重复申请  16  0  0  0  0  0  16  3.要求提供公开出版物  1  0  0  0  0  0  1\n")
+    assert [r.cells for r in doc.tables[0].rows] == [("2.重复申请", "16") + ("0",) * 5 + ("16",),
+                                                     ("3.要求提供公开出版物", "1") + ("0",) * 5 + ("1",)]
+
+
 def test_rows_separated_by_runs_of_spaces_or_ideographic_spaces():
-    doc = text_to_document("本年度共收到申请 3 件，办结 3 件。\n规章  1  0  12\n行政许可\u300097\u3000—\n")
+    doc = text_to_document("本年度共收到申请 3 件，办结 3 件。\n规章  1  0  12\n行政许可\u300097\u3000—\n"
+                           "行政处罚  1,561\n")
     assert [p.text for p in doc.paragraphs] == ["本年度共收到申请 3 件，办结 3 件。"]
-    assert [r.cells for r in doc.tables[0].rows] == [("规章", "1", "0", "12"), ("行政许可", "97", "—")]
+    assert [r.cells for r in doc.tables[0].rows] == [("规章", "1", "0", "12"), ("行政许可", "97", "—"),
+                                                     ("行政处罚", "1,561")]
+
+
+def test_a_header_spaced_out_is_not_joined_to_the_next_line():
+    """A long line of cells separated by spaces is a header, not prose a converter wrapped; nor is
+    the line before a markdown heading."""
+    head = "信息内容  上一年项目数量  本年(2020)增/减  本年(2020)处理决定数量"
+    prose = "本年度我县认真贯彻落实政务公开各项要求，坚持以公开为常态、不公开为例外的原则，稳步推进"
+    doc = text_to_document(f"{head}\n行政许可000\n{prose}\n## 二、主动公开政府信息情况\n")
+    assert [p.text for p in doc.paragraphs] == [head, "行政许可000", prose, "## 二、主动公开政府信息情况"]
 
 
 def _seed_004_with_undivided_other_handling() -> str:
@@ -55,3 +72,97 @@ def test_undivided_other_handling_row_of_a_2021_table_is_not_put_into_3_6_1():
     assert rec.application[("3.7", "natural_person")] == 1 and rec.application[("4", "total")] == 0
     assert rec.application[("3.5.5", "total")] == 0
     assert any("undivided" in f.detail and "3.6.1" in f.detail for f in rec.findings)
+
+
+# --- one test per rule of the grid reader: each fails when its rule is removed ---------------------
+
+REAL = FIXTURES / "real"
+
+
+def _shanghai(replace: dict[str, str]) -> str:
+    """The Shanghai-office conversion with some of its lines rewritten."""
+    lines = (REAL / "shanghai_office_2025_pdftext.txt").read_text(encoding="utf-8").split("\n")
+    return "\n".join(replace.get(line, line) for line in lines)
+
+
+def _parse(text: str):
+    from pipeline.core.parser import parse_document
+    return parse_document(text_to_document(text))
+
+
+def test_label_run_into_one_digit_values_is_split_one_digit_a_cell():
+    """'规章000' (and '| 规章000 |', a row of one cell): as many digits as cells, one each."""
+    text = (GRID / "201_weishan_liangcheng_2020.txt").read_text(encoding="utf-8")
+    text = text.replace("规章 | 0 | 0 | 0 | |", "| 规章000 |").replace("行政许可 | 0 | 0 | 0 | |", "行政许可000 | |")
+    rec = _parse(text)
+    assert [rec.proactive[("regulations", m)] for m in ("made", "published", "total_published")] == [0, 0, 0]
+    assert [rec.proactive[("licensing", m)] for m in ("prior_items", "change", "decisions")] == [0, 0, 0]
+
+
+def test_label_run_into_numbers_is_split_where_the_row_total_holds():
+    """'1.本机关不掌握相关政府信息484280010513': of the ways to cut 12 digits into 7 numbers, one has
+    484+28+0+0+1+0 = 513; a cut that no identity confirms is left NULL."""
+    line = "| 1.本机关不掌握相关政府信息 | 484 | 28 | 0 | 0 | 1 | 0 | 513 |  |"
+    rec = _parse(_shanghai({line: "| 1.本机关不掌握相关政府信息484280010513 |"}))
+    assert [rec.application[("3.4.1", a)] for a in cb.APPLICANT_CODES] == [484, 28, 0, 0, 1, 0, 513]
+    rec = _parse(_shanghai({line: "| 1.本机关不掌握相关政府信息484280010514 |"}))  # no cut adds up
+    assert {rec.application[("3.4.1", a)] for a in cb.APPLICANT_CODES} == {None}
+
+
+def test_a_proceeding_row_run_into_its_label_is_split_where_its_total_holds():
+    """'行政复议40010555': cut into five numbers whose first four add up to the fifth."""
+    text = ("某县人民政府2023年政府信息公开工作年度报告\n四、政府信息公开行政复议、行政诉讼情况\n"
+            "类别 | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |\n| 行政复议40010555 |\n"
+            "行政诉讼（未经复议直接起诉） | 2 | 0 | 4 | 6 | 12 |\n行政诉讼（复议后起诉） | 6 | 0 | 9 | 7 | 22 |\n")
+    rec = _parse(text)
+    assert [rec.review_litigation[("review", o)] for o in cb.OUTCOME_CODES] == [40, 0, 10, 5, 55]
+    assert rec.review_litigation[("litigation_direct", "total")] == 12
+
+
+def test_a_wider_piece_of_the_table_is_read_on_its_right_hand_value_columns():
+    """An unlabelled row of 8 cells in a 7-column piece: the values are the right-hand 7."""
+    rec = _parse(_shanghai({"| 2 | 0 | 0 | 0 | 0 | 0 | 2 |": "| 0 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |"}))
+    assert [rec.application[("3.2", a)] for a in cb.APPLICANT_CODES] == [2, 0, 0, 0, 0, 0, 2]
+
+
+def test_header_columns_place_a_grid_row_whose_blanks_are_ambiguous():
+    """Kewei's row 4 has a blank 总计; with a blank cell before its values too, only the header's
+    grid positions say which blank is padding (§三), and likewise for §二."""
+    header = "| 项目 |  | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |"
+    text = ("某区科委2024年政府信息公开工作年度报告\n二、主动公开政府信息情况\n"
+            "| 信息内容 |  | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n| 行政规范性文件 |  | 13 | 0 |  |\n"
+            f"三、收到和处理政府信息公开申请情况\n{header}\n"
+            "| 一、本年新收政府信息公开申请数量 |  | 32 | 2 | 0 | 0 | 0 | 0 | 34 |\n"
+            "| 四、结转下年度继续办理 |  | 1 | 0 | 0 | 0 | 0 | 0 |  |\n")
+    rec = _parse(text)
+    assert [rec.application[("4", a)] for a in cb.APPLICANT_CODES] == [1, 0, 0, 0, 0, 0, None]
+    assert [rec.proactive[("normative_documents", m)] for m in ("issued", "repealed", "in_force")] == [13, 0, None]
+
+
+def test_a_label_wrapped_over_two_lines_of_a_word_export_is_one_cell():
+    """Seed 000's header cell '商业' ⏎ '企业' (the second line without the tab)."""
+    from tests.conftest import read, seed_path
+    rows = [r.cells for t in read(seed_path("000")).tables for r in t.rows]
+    assert any("商业企业" in r and "科研机构" in r for r in rows)
+
+
+def test_the_sections_title_names_no_single_proceeding():
+    """Under §四's title (行政复议 and 行政诉讼) one unlabelled row of five belongs to no proceeding."""
+    rec = _parse("某县人民政府2023年政府信息公开工作年度报告\n四、政府信息公开行政复议、行政诉讼情况\n"
+                 "结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |\n1 | 0 | 0 | 0 | 1 |\n")
+    assert set(rec.review_litigation.values()) == {None}
+    assert any(f.check_name == cb.CHECK_INCOMPLETE_TABLE and "no proceeding" in f.detail for f in rec.findings)
+
+
+def test_a_label_naming_two_items_places_no_values():
+    """'行政许可0' ran into the next rows' labels: the row names 行政许可 and 行政处罚; its number
+    belongs to neither for sure (the cells stay NULL, never the wrong item's)."""
+    rec = _parse("某县人民政府2023年政府信息公开工作年度报告\n二、主动公开政府信息情况\n"
+                 "行政许可 | 行政处罚 | 29 |\n")
+    assert rec.proactive[("licensing", "decisions")] is None and rec.proactive[("penalty", "decisions")] is None
+
+
+def test_a_cell_stream_row_ends_at_a_label_run_into_its_value():
+    from pipeline.core.textnorm import rows_from_cell_stream
+    cells = ["信息内容", "本年处理决定数量", "行政许可0", "第二十条第（六）项", "行政处罚", "29"]
+    assert rows_from_cell_stream(cells) == [cells[:3], cells[3:]]

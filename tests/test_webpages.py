@@ -12,7 +12,7 @@ from pipeline.core import codebook as cb
 from pipeline.core.parser import parse_document
 from pipeline.core.readers.text import text_to_document
 from pipeline.synth.model import random_report
-from tests.webpages import draw_knobs, render_page
+from tests.webpages import apply_truth, draw_knobs, render_page
 
 FAULTS = ("balance_break", "row_total_break", "outcome_break", "review_break", "blank_cells", "truncated")
 # WEB_PAGES=2000 pytest tests/test_webpages.py -s  for a longer hunt
@@ -24,7 +24,9 @@ def page(seed: int):
     faults = {f for f in FAULTS if rng.random() < 0.08}
     rep = random_report(rng, faults)
     knobs = draw_knobs(rng)
-    return rep, knobs, render_page(rep, knobs, rng)
+    text = render_page(rep, knobs, rng)
+    apply_truth(rep, knobs)
+    return rep, knobs, text
 
 
 def misses(rep, text: str) -> tuple[list[str], list[str]]:
@@ -58,7 +60,8 @@ if __name__ == "__main__":  # python -m tests.test_webpages N: accuracy by layou
         wrong, null = misses(rep, text)
         n = len(rep.proactive) + len(rep.application) + len(rep.review_litigation)
         for fam in (knobs.separator, knobs.review, f"blank={knobs.blank!r}", f"run_together={knobs.run_together}",
-                    f"year_headers={knobs.year_headers}"):
+                    f"year_headers={knobs.year_headers}", f"glued={knobs.glued}", f"undivided={knobs.undivided}",
+                    f"split_header={knobs.split_header}", f"page_break={knobs.page_break}"):
             cells[fam] += n
             bad[fam] += len(wrong) + len(null)
         if wrong or null:

@@ -31,6 +31,10 @@ class Knobs:
     run_together: bool
     review: str
     markdown: bool
+    glued: bool = False  # a row's label and its one-digit values run together ('规章000')
+    undivided: bool = False  # a 2021 table printing （六）其他处理 as one row (its 3.6.x are NULL)
+    split_header: bool = False  # §二's header cells over two lines ('本年制发' / '件数')
+    page_break: bool = False  # §三's header repeated mid-table after a page number
 
     @property
     def name(self) -> str:
@@ -40,7 +44,17 @@ class Knobs:
 def draw_knobs(rng: random.Random) -> Knobs:
     return Knobs(rng.choice(SEPARATORS), rng.choice(("", "", "/", "-", "—", "——", "无")), rng.random() < 0.2,
                  rng.random() < 0.3, rng.random() < 0.3, rng.random() < 0.3, rng.choice(REVIEW_LAYOUTS),
-                 rng.random() < 0.4)
+                 rng.random() < 0.4, rng.random() < 0.3, rng.random() < 0.15, rng.random() < 0.3,
+                 rng.random() < 0.3)
+
+
+def apply_truth(rep: SynthReport, k: Knobs) -> None:
+    """What the knobs change in the truth: an undivided （六）其他处理 row leaves 3.6.x NULL."""
+    if k.undivided and rep.format_version == cb.FORMAT_2021:
+        for row in ("3.6.1", "3.6.2", "3.6.3"):
+            if row not in rep.missing_rows:
+                for a in cb.APPLICANT_CODES:
+                    rep.application[(row, a)] = None
 
 
 def _number(v: float | int | None, k: Knobs) -> str:
@@ -73,14 +87,23 @@ def proactive_rows(rep: SynthReport, k: Knobs) -> list[list[str]]:
     grid = cb.PROACTIVE_GRID[fmt]
     for title, codes in groups:
         rows.append([f"第二十条第{title}项"])
-        rows.append(["信息内容"] + [_header(measures[m], k, year) for m in grid[codes[0]]])
+        header = ["信息内容"] + [_header(measures[m], k, year) for m in grid[codes[0]]]
+        if k.split_header:
+            rows.append([c[: (len(c) + 1) // 2] for c in header])
+            rows.append([c[(len(c) + 1) // 2:] for c in header])
+        else:
+            rows.append(header)
         for code in codes:
             label = items[code].label_zh
-            rows.append([label] + [_number(rep.proactive[(code, m)], k) for m in grid[code]])
+            values = [_number(rep.proactive[(code, m)], k) for m in grid[code]]
+            if k.glued and all(len(v) == 1 and v.isdigit() for v in values):
+                rows.append([label + "".join(values)])
+            else:
+                rows.append([label] + values)
     return rows
 
 
-def application_rows(rep: SynthReport, k: Knobs) -> list[list[str]]:
+def application_rows(rep: SynthReport, k: Knobs, original_36: dict | None = None) -> list[list[str]]:
     rows = [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "申请人情况"],
             ["自然人", "法人或其他组织", "总计"],
             ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]]
@@ -88,9 +111,18 @@ def application_rows(rep: SynthReport, k: Knobs) -> list[list[str]]:
     groups = {"3.3": "（三）不予公开", "3.4": "（四）无法提供", "3.5": "（五）不予处理", "3.6": "（六）其他处理"}
     seen: set[str] = set()
     n = {"3.3": 0, "3.4": 0, "3.5": 0, "3.6": 0}
+    header = [list(r) for r in rows]
     for code in rep.row_codes:
         if code in rep.missing_rows:
             break
+        if k.page_break and code == "3.4.1":
+            rows.append(["— 2 —"])
+            rows += [list(r) for r in header]
+        if k.undivided and code.startswith("3.6.") and rep.format_version == cb.FORMAT_2021:
+            if code == "3.6.1":
+                sums = [original_36[a] for a in cb.APPLICANT_CODES]
+                rows.append(["（六）其他处理"] + [_number(v, k) for v in sums])
+            continue
         values = [_number(rep.application[(code, a)], k) for a in cb.APPLICANT_CODES]
         if code == "1":
             label = ["一、本年新收政府信息公开申请数量"]
@@ -163,8 +195,8 @@ def _write_rows(rows: list[list[str]], k: Knobs, rng: random.Random) -> list[str
                 lines.append("|" + "---|" * len(r))
         elif sep == "tight_pipes":
             lines.append("|".join(r) + "|")
-        elif sep == "cell_lines":
-            lines.extend(f"{c} |" if c else "|" for c in r)
+        elif sep == "cell_lines" or len(r) == 1 and r[0].startswith("—"):
+            lines.extend(f"{c} |" if c else "|" for c in r) if not r[0].startswith("—") else lines.append(r[0])
         elif sep == "tabs":
             lines.append("\t".join(r) if len(r) > 1 else r[0] + "\t")
         else:  # runs of spaces: a blank cell must be written as a marker
@@ -184,7 +216,11 @@ def render_page(rep: SynthReport, k: Knobs, rng: random.Random) -> str:
              f"{h}二、主动公开政府信息情况"]
     lines += _write_rows(proactive_rows(rep, k), k, rng)
     lines += [f"{h}三、收到和处理政府信息公开申请情况"]
-    lines += _write_rows(application_rows(rep, k), k, rng)
+    sums = None
+    if k.undivided and rep.format_version == cb.FORMAT_2021:
+        parts = [[rep.application[(r, a)] for r in ("3.6.1", "3.6.2", "3.6.3")] for a in cb.APPLICANT_CODES]
+        sums = {a: None if None in p else sum(p) for a, p in zip(cb.APPLICANT_CODES, parts)}  # type: ignore
+    lines += _write_rows(application_rows(rep, k, sums), k, rng)
     lines += [f"{h}四、政府信息公开行政复议、行政诉讼情况"]
     for block in review_blocks(rep, k, rng):
         lines += [block] if isinstance(block, str) else _write_rows(block, k, rng)

@@ -7,8 +7,10 @@ placed stay NULL and are reported; numbers are never shifted into other cells.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from itertools import combinations
+from typing import Callable, NamedTuple
 
 from pipeline.core import codebook as cb
 from pipeline.core.parser.sections import Item
@@ -16,6 +18,23 @@ from pipeline.core.records import Finding
 from pipeline.core.textnorm import cell_kind, label_key, parse_number, squeeze, strip_enumerator
 
 N_APPLICANTS = len(cb.APPLICANT_CODES)
+
+
+@dataclass(frozen=True)
+class GridSettings:
+    """Every tolerance of the grid reader in one place."""
+
+    identity_tolerance: int = 0  # an identity holds when its sides differ by at most this
+    max_glued_digits: int = 16  # digits run into a label ('规章000') split only up to this many
+    # `_align`'s costs: a labelled row placed against its label, a labelled or an unlabelled row
+    # left out, a code skipped between placed rows
+    cost_against_label: int = 60
+    cost_drop_labelled: int = 50
+    cost_drop_unlabelled: int = 5
+    cost_skip: int = 1
+
+
+SETTINGS = GridSettings()
 
 
 class LabelledRow(NamedTuple):
@@ -51,6 +70,61 @@ def fit_values(values: tuple[str, ...], width: int) -> tuple[str, ...] | None:
     if len(meanings) != 1:
         return None
     return tuple(values[min(options): min(options) + width])
+
+
+_GLUED = re.compile(r"^(.*[^\d\s.,，])([\d\s]*\d)$")
+
+
+def _is_glued(label: str) -> bool:
+    """A label with numbers run into it ('规章000')."""
+    return label[-1:].isdigit() and _GLUED.match(label) is not None
+
+
+def unglue(row: LabelledRow, width: int,
+           holds: Callable[[tuple[int | None, ...]], bool] | None = None) -> tuple[str, ...] | None:
+    """The values of a row whose label ran into its numbers ('规章000', '（一）予以公开1 0 0 0 0 0 1'):
+    one digit per missing cell when the digits are exactly as many; otherwise the split whose
+    numbers satisfy the identity `holds`, when exactly one does; else None (never a guess)."""
+    m = _GLUED.match(row.label)
+    if not m:
+        return None
+    rest = list(row.values)
+    while rest and cell_kind(rest[-1]) == "blank":
+        rest.pop()
+    need = width - len(rest)
+    digits = m.group(2)
+    if need <= 0:
+        return None
+    if " " in digits.strip():  # spaces kept apart the numbers
+        parts = digits.split()
+        return tuple(parts) + tuple(rest) if len(parts) == need else None
+    if len(digits) == need:
+        return tuple(digits) + tuple(rest)
+    if holds is None or len(digits) < need or len(digits) > SETTINGS.max_glued_digits:
+        return None
+    found = set()
+    for cuts in combinations(range(1, len(digits)), need - 1):
+        parts = [digits[a:b] for a, b in zip((0,) + cuts, cuts + (len(digits),))]
+        if any(len(p) > 1 and p[0] == "0" for p in parts):
+            continue
+        vals = tuple(parts) + tuple(rest)
+        if holds(_to_ints(vals)):
+            found.add(vals)
+            if len(found) > 1:
+                return None
+    return found.pop() if found else None
+
+
+def row_total_holds(vals: tuple[int | None, ...]) -> bool:
+    """§三: a row's 总计 is the sum of its six applicant cells (every cell a number)."""
+    return None not in vals and abs(sum(vals[:-1]) - vals[-1]) <= SETTINGS.identity_tolerance  # type: ignore
+
+
+def review_totals_hold(vals: tuple[int | None, ...]) -> bool:
+    """§四: each proceeding's 总计 is 维持 + 纠正 + 其他 + 尚未审结 (every cell a number)."""
+    n = len(cb.OUTCOME_CODES)
+    return None not in vals and all(abs(sum(vals[i: i + n - 1]) - vals[i + n - 1])  # type: ignore
+                                    <= SETTINGS.identity_tolerance for i in range(0, len(vals), n))
 
 
 @lru_cache(maxsize=1 << 15)
@@ -191,18 +265,18 @@ def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[i
     best[0][0] = 0.0
     for i in range(n):
         c = cands[i]
-        drop = 5 if c is None else 50
+        drop = SETTINGS.cost_drop_unlabelled if c is None else SETTINGS.cost_drop_labelled
         row, nxt, nback = best[i], best[i + 1], back[i + 1]
         for j in range(m + 1):  # leave row i unassigned
             if row[j] + drop < nxt[j]:
                 nxt[j], nback[j] = row[j] + drop, (j, None)
         run, run_j = INF, 0
         for k in range(m):  # assign row i to code k, coming from the best state j <= k
-            if row[k] - k < run:
-                run, run_j = row[k] - k, k
+            if row[k] - k * SETTINGS.cost_skip < run:
+                run, run_j = row[k] - k * SETTINGS.cost_skip, k
             if run == INF:
                 continue
-            cost = run + k + (0 if c is None or codes[k] in c else 60)
+            cost = run + k * SETTINGS.cost_skip + (0 if c is None or codes[k] in c else SETTINGS.cost_against_label)
             if cost < nxt[k + 1]:
                 nxt[k + 1], nback[k + 1] = cost, (run_j, k)
     j = min(range(m + 1), key=lambda jj: best[n][jj])
@@ -238,10 +312,11 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
         if not it.cells:
             continue
         lr = split_label(it.cells)
-        if not _has_number(lr.values) and (not lr.label or _is_header(lr.label)
-                                      or _label_candidates(lr.label, format_version) is None):
+        glued = _is_glued(lr.label)
+        if not _has_number(lr.values) and not glued and (not lr.label or _is_header(lr.label)
+                                                         or _label_candidates(lr.label, format_version) is None):
             continue  # header or title row
-        if not lr.values:
+        if not lr.values and not glued:
             continue
         if not lr.label and fit_values(lr.values, N_APPLICANTS) is None and len(lr.values) < N_APPLICANTS:
             continue  # stray cells of a merged Word cell ('0' alone between rows, seed 001)
@@ -272,7 +347,9 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
                 header_columns = _applicant_columns([it.cells for it in items if it.is_row])
             vals = _at_header_columns(row, header_columns.get(len(row.cells)))
         if vals is None and len(row.values) > N_APPLICANTS and not row.label:
-            vals = row.values[-N_APPLICANTS:]
+            vals = row.values[-N_APPLICANTS:]  # a piece of the table wider on the left: values on the right
+        if vals is None and len(row.values) < N_APPLICANTS:
+            vals = unglue(row, N_APPLICANTS, row_total_holds)  # '（一）予以公开1000001'
         placed.add(code)
         if vals is None:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
@@ -323,7 +400,7 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
     named_above: str | None = None  # the proceeding a heading or a header row above names
     unnamed: list[tuple[str, ...]] = []  # rows of 5 values under no proceeding's name
     for it in items:
-        if not it.cells or not _has_number(it.cells):
+        if not it.cells or not _has_number(it.cells) and not _is_glued(split_label(it.cells).label):
             named = _proceedings_named(it.text or "".join(it.cells))
             if named:
                 named_above = named[0] if len(named) == 1 else None
@@ -335,10 +412,10 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
                 grid[key] = to_int(cell)
             found_rows += 1
             break
-        vals = fit_values(lr.values, per_proceeding)
+        vals = fit_values(lr.values, per_proceeding) or unglue(lr, per_proceeding, review_totals_hold)
         if vals is None:
             continue
-        named = _proceedings_named(lr.label) if lr.label else ()
+        named = _proceedings_named(_GLUED.sub(r"\1", lr.label)) if lr.label else ()
         proc = named[0] if named else named_above
         if proc is None or proc == "litigation":
             unnamed.append(vals)
@@ -391,12 +468,17 @@ def _proactive_value(cell: str, measure: str) -> float | None:
 def _item_of(label: str, format_version: str) -> str | None:
     key = label_key(label)
     best: tuple[int, str] | None = None
+    named = set()
     for item in cb.PROACTIVE_ITEMS:
         if format_version not in item.formats:
             continue
         for kw in item.keywords:
-            if kw in key and (best is None or len(kw) > best[0]):
-                best = (len(kw), item.code)
+            if kw in key:
+                named.add(item.code)
+                if best is None or len(kw) > best[0]:
+                    best = (len(kw), item.code)
+    if len(named) > 1:  # labels of several rows run together: which one the values belong to is unknown
+        return None
     return best[1] if best else None
 
 
@@ -453,6 +535,8 @@ def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[
         vals = fit_values(lr.values, len(measures))
         if vals is None and it.cells and len(header_cells) == len(cells):  # a grid row: the header places it
             vals = _at_header_columns(lr, _measure_columns(header_cells, measures, format_version))
+        if vals is None and len(lr.values) < len(measures):
+            vals = unglue(lr, len(measures))  # '规章000': one digit a cell, only when exactly as many
         if vals is None:
             if not it.cells and not lr.values:
                 continue  # a prose line naming the item, not a table row

@@ -121,6 +121,8 @@ def split_line(raw: str, cleaned: str) -> tuple[str, list[str]]:
         if line[-1] == "|" and s[0] != "|" and s.count("|") == 1:
             return PIPE_CELL, [s[:-1].strip()]  # '予以公开 |': one cell per line, ending in a pipe
         cells = _pipe_cells(line)
+        if cells is None and len(s) > 2 and s[0] == "|" == line[-1]:
+            cells = [s[1:-1].strip()]  # '| 规章000 |': a row of one cell
         if cells is not None:
             return (RULE, []) if _is_separator_row(cells) else (ROW, split_run_together(cells))
     lead_tab = line[0] == "\t"
@@ -292,7 +294,7 @@ def _join_wrapped(lines: list[Paragraph], wrap_width: int | None) -> list[Paragr
                 start, parts = groups[-1]
                 last = parts[-1]
                 if len(last) * 2 >= _MIN_WRAPPED and display_width(last) >= _MIN_WRAPPED \
-                        and not last.endswith(_ENDS_OR_TITLE) \
+                        and not last.endswith(_ENDS_OR_TITLE) and not _SPACE_SEPARATOR.search(last) \
                         and not _HEADING.match(text) and start + len(parts) == number:
                     parts.append(text)
                     continue
