@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections import Counter
+from typing import Any
 
 from pipeline.core.document import Block, Document, Paragraph, Table, TableRow, merge_adjacent_tables
 from pipeline.core.textnorm import DEBRIS, cell_kind, display_width, rows_from_cell_stream, strip_debris
@@ -86,10 +87,7 @@ def _spaced_cells(line: str) -> list[str] | None:
     """A row whose cells are separated by runs of two or more spaces or by U+3000: short cells, one
     of them a number or a blank marker, and the last one if there are only two ('行政许可  97');
     None for prose."""
-    s = line.strip()
-    if "  " not in s and "\u3000" not in s and "\u00a0" not in s:
-        return None
-    cells = _SPACE_SEPARATOR.split(s)
+    cells = _SPACE_SEPARATOR.split(line.strip())
     if len(cells) < 2 or any(display_width(c) > _MAX_SPACED_CELL for c in cells):
         return None
     if cell_kind(cells[-1]) == "text" if len(cells) == 2 else all(cell_kind(c) == "text" for c in cells):
@@ -107,35 +105,43 @@ def _is_separator_row(cells: list[str]) -> bool:
     return all(not c or _SEPARATOR_CELL.match(c) for c in cells)
 
 
-def split_line(raw: str, cleaned: str) -> tuple[str, list[str]]:
-    """Stage 1: (kind, cells) of one line. `raw` is the line as read, `cleaned` without Word debris."""
+def split_line(raw: str, cleaned: str) -> tuple[str, Any]:
+    """Stage 1: (kind, content) of one line: the cells of a ROW (a list; a list of rows when rows
+    ran together), the one cell of a TAB_CELL or PIPE_CELL line, the text of PROSE, else None.
+    `raw` is the line as read, `cleaned` the line without Word debris."""
     line = cleaned.rstrip()
     if not line:
         if raw[:1] != "\t":
-            return BLANK, []
-        return TAB_CELL, [""]  # Word's export: one cell per line behind a tab, blank cells too
+            return BLANK, None
+        return TAB_CELL, ""  # Word's export: one cell per line behind a tab, blank cells too
     if "|" in line:
         s = line.lstrip()
         if s == "|":
-            return PIPE_CELL, [""]
+            return PIPE_CELL, ""
         if line[-1] == "|" and s[0] != "|" and s.count("|") == 1:
-            return PIPE_CELL, [s[:-1].strip()]  # '予以公开 |': one cell per line, ending in a pipe
+            return PIPE_CELL, s[:-1].strip()  # '予以公开 |': one cell per line, ending in a pipe
         cells = _pipe_cells(line)
         if cells is None and len(s) > 2 and s[0] == "|" == line[-1]:
             cells = [s[1:-1].strip()]  # '| 规章000 |': a row of one cell
         if cells is not None:
-            return (RULE, []) if _is_separator_row(cells) else (ROW, split_run_together(cells))
-    lead_tab = line[0] == "\t"
-    if "\t" in line and "\t" in (line[1:] if lead_tab else line):
-        # a tab-separated row; trailing empty cells kept (a blank 总计 at the end of a row)
-        cells = [c.strip() for c in cleaned.split("\t")]
-        return (RULE, []) if _is_separator_row(cells) else (ROW, cells)
-    if lead_tab:
-        return TAB_CELL, [line.strip()]
-    cells = _spaced_cells(line)
-    if cells is not None:
-        return ROW, split_run_together(cells)
-    return PROSE, [line.strip()]
+            return (RULE, None) if _is_separator_row(cells) else (ROW, split_run_together(cells))
+    if "\t" in line:
+        if line[0] != "\t" or "\t" in line[1:]:
+            # a tab-separated row; trailing empty cells kept (a blank 总计 at the end of a row)
+            cells = [c.strip() for c in cleaned.split("\t")]
+            return (RULE, None) if _is_separator_row(cells) else (ROW, cells)
+        return TAB_CELL, line.strip()
+    if _has_gap(line):
+        cells = _spaced_cells(line)
+        if cells is not None:
+            return ROW, split_run_together(cells)
+    return PROSE, line.strip()
+
+
+def _has_gap(text: str) -> bool:
+    """Two spaces, U+3000 or NBSP inside (cheap string tests before the regular expression)."""
+    return ("  " in text or "\u3000" in text or "\u00a0" in text) \
+        and _SPACE_SEPARATOR.search(text.strip()) is not None
 
 
 def split_run_together(cells: list[str]) -> list[str] | list[list[str]]:
@@ -191,15 +197,18 @@ class _Builder:
             self.rows = []
 
     def row(self, cells: list, number: int) -> None:
-        self.end_prose()
-        self.end_row()
+        if self.prose:
+            self.end_prose()
+        if self.stream or self.cell_row:
+            self.end_row()
         if cells and isinstance(cells[0], list):  # rows run together on one line
             self.rows.extend(TableRow(tuple(r), number) for r in cells)
         else:
             self.rows.append(TableRow(tuple(cells), number))
 
     def tab_cell(self, cell: str, number: int) -> None:
-        self.end_prose()
+        if self.prose:
+            self.end_prose()
         if self.stream:
             self.end_row()
         if not self.cell_row:
@@ -207,7 +216,8 @@ class _Builder:
         self.cell_row.append(cell)
 
     def pipe_cell(self, cell: str, number: int) -> None:
-        self.end_prose()
+        if self.prose:
+            self.end_prose()
         if self.cell_row:
             self.end_row()
         self.stream.append((number, cell))
@@ -230,26 +240,28 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
     raw_lines = text.split("\n")
     clean_lines = [strip_debris(l) for l in raw_lines] if DEBRIS.search(text) else raw_lines
     lines = [split_line(raw, cleaned) for raw, cleaned in zip(raw_lines, clean_lines)]
-    out = _Builder(_wrap_width([cells[0] for kind, cells in lines if kind == PROSE and len(cells[0]) >= 20
-                                and not _SPACE_SEPARATOR.search(cells[0])]))  # not a header spaced out
+    out = _Builder(_wrap_width([text for kind, text in lines if kind == PROSE and len(text) >= 20
+                                and not _has_gap(text)]))  # not a header spaced out
     prev = BLANK
-    for number, (kind, cells) in enumerate(lines, start=1):
+    for number, (kind, content) in enumerate(lines, start=1):
         if kind == BLANK:  # a blank line ends a row and a paragraph
-            out.end_row()
-            out.end_prose()
-        elif kind == ROW:
-            out.row(cells, number)
+            if out.stream or out.cell_row:
+                out.end_row()
+            if out.prose:
+                out.end_prose()
         elif kind == TAB_CELL:
-            out.tab_cell(cells[0], number)
-        elif kind == PIPE_CELL:
-            out.pipe_cell(cells[0], number)
+            out.tab_cell(content, number)
         elif kind == PROSE:
-            prose = cells[0]
+            prose = content
             if prev == TAB_CELL and out.cell_row and _is_wrapped_label(prose):
                 out.cell_row[-1] += prose  # a wrapped cell label ('结果' / '维持')
                 continue  # the next line may continue it too
             if not _PAGE_FOOTER.match(prose):
                 out.paragraph(prose, number)
+        elif kind == ROW:
+            out.row(content, number)
+        elif kind == PIPE_CELL:
+            out.pipe_cell(content, number)
         prev = kind
     return Document(tuple(out.finish()), "txt", encoding)
 
@@ -294,7 +306,7 @@ def _join_wrapped(lines: list[Paragraph], wrap_width: int | None) -> list[Paragr
                 start, parts = groups[-1]
                 last = parts[-1]
                 if len(last) * 2 >= _MIN_WRAPPED and display_width(last) >= _MIN_WRAPPED \
-                        and not last.endswith(_ENDS_OR_TITLE) and not _SPACE_SEPARATOR.search(last) \
+                        and not last.endswith(_ENDS_OR_TITLE) and not _has_gap(last) \
                         and not _HEADING.match(text) and start + len(parts) == number:
                     parts.append(text)
                     continue
