@@ -274,7 +274,19 @@ def review_labelled_rows(doc: Document) -> Document:
     return _replace_block(doc, b, [Table(tuple(rows))])
 
 
-DOCUMENT_CHANGES = {"review_labelled_rows": review_labelled_rows,"review_in_pieces": review_in_pieces, "review_header_apart": review_header_apart,
+def review_rows_cut(doc: Document) -> Document:
+    """§四's 15 values cut into unlabelled rows of 8 and 7 (a converter's page width)."""
+    found = _review_values(doc)
+    if found is None:
+        return doc
+    b, values = found
+    at = _review_row(doc)
+    table = doc.blocks[b]
+    head = table.rows[: at[1]]  # type: ignore
+    return _replace_block(doc, b, [Table(tuple(head) + (_row(values[:8]), _row(values[8:])))])
+
+
+DOCUMENT_CHANGES = {"review_labelled_rows": review_labelled_rows, "review_rows_cut": review_rows_cut,"review_in_pieces": review_in_pieces, "review_header_apart": review_header_apart,
                     "review_unlabelled_rows": review_unlabelled_rows}
 
 

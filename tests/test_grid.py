@@ -166,3 +166,17 @@ def test_a_cell_stream_row_ends_at_a_label_run_into_its_value():
     from pipeline.core.textnorm import rows_from_cell_stream
     cells = ["信息内容", "本年处理决定数量", "行政许可0", "第二十条第（六）项", "行政处罚", "29"]
     assert rows_from_cell_stream(cells) == [cells[:3], cells[3:]]
+
+
+def test_numbers_run_together_in_one_value_cell():
+    """Shanghai's rows with their numbers in one cell: kept apart by spaces ('201 5 0 0 0 0 206',
+    §四's 15 numbers), or run together, cut where the row total holds ('20150000206')."""
+    row31 = "| （一）予以公开 | 201 | 5 | 0 | 0 | 0 | 0 | 206 |"
+    review = "| 40 | 0 | 10 | 5 | 55 | 2 | 0 | 4 | 6 | 12 | 6 | 0 | 9 | 7 | 22 |"
+    rec = _parse(_shanghai({row31: "| （一）予以公开 | 201 5 0 0 0 0 206 |",
+                            review: "| 40 0 10 5 55 2 0 4 6 12 6 0 9 7 22 |"}))
+    assert [rec.application[("3.1", a)] for a in cb.APPLICANT_CODES] == [201, 5, 0, 0, 0, 0, 206]
+    assert [rec.review_litigation[("review", o)] for o in cb.OUTCOME_CODES] == [40, 0, 10, 5, 55]
+    assert rec.review_litigation[("litigation_after_review", "total")] == 22
+    rec = _parse(_shanghai({row31: "| （一）予以公开 | 20150000206 |"}))
+    assert [rec.application[("3.1", a)] for a in cb.APPLICANT_CODES] == [201, 5, 0, 0, 0, 0, 206]

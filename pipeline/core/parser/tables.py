@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple
 from pipeline.core import codebook as cb
 from pipeline.core.parser.sections import Item
 from pipeline.core.records import Finding
-from pipeline.core.textnorm import cell_kind, label_key, parse_number, squeeze, strip_enumerator
+from pipeline.core.textnorm import cell_kind, fold_width, label_key, parse_number, squeeze, strip_enumerator
 
 N_APPLICANTS = len(cb.APPLICANT_CODES)
 
@@ -80,22 +80,38 @@ def _is_glued(label: str) -> bool:
     return label[-1:].isdigit() and _GLUED.match(label) is not None
 
 
-def unglue(row: LabelledRow, width: int,
-           holds: Callable[[tuple[int | None, ...]], bool] | None = None) -> tuple[str, ...] | None:
-    """The values of a row whose label ran into its numbers ('规章000', '（一）予以公开1 0 0 0 0 0 1'):
-    one digit per missing cell when the digits are exactly as many; otherwise the split whose
-    numbers satisfy the identity `holds`, when exactly one does; else None (never a guess)."""
-    m = _GLUED.match(row.label)
-    if not m:
-        return None
+_TRAILING_NUMBERS = re.compile(r"\d[\d\s]*$")
+
+
+def _run_together_digits(row: LabelledRow) -> tuple[str, list[str]] | None:
+    """(digits as written, the value cells after them) of a row whose numbers ran together: into
+    its label ('规章000', '规章 1 12 5') or into one value cell ('予以公开 | 1000001')."""
     rest = list(row.values)
     while rest and cell_kind(rest[-1]) == "blank":
         rest.pop()
+    if _is_glued(row.label):
+        last = next(c for c in reversed(row.cells[: len(row.cells) - len(row.values)]) if cell_kind(c) == "text")
+        m = _TRAILING_NUMBERS.search(fold_width(last).strip())
+        return (m.group(0), rest) if m else None
+    if len(rest) == 1 and len(squeeze(rest[0])) > 1 and squeeze(rest[0]).isdigit():
+        return fold_width(rest[0]).strip(), []
+    return None
+
+
+def unglue(row: LabelledRow, width: int,
+           holds: Callable[[tuple[int | None, ...]], bool] | None = None) -> tuple[str, ...] | None:
+    """The values of a row whose numbers ran together ('规章000', '（一）予以公开 | 1000001'): the
+    numbers as spaces kept them apart, or one digit per cell when the digits are exactly as many;
+    otherwise the cut whose numbers satisfy the identity `holds`, when exactly one does; else None
+    (never a guess)."""
+    found_digits = _run_together_digits(row)
+    if found_digits is None:
+        return None
+    digits, rest = found_digits
     need = width - len(rest)
-    digits = m.group(2)
     if need <= 0:
         return None
-    if " " in digits.strip():  # spaces kept apart the numbers
+    if len(digits.split()) > 1:  # spaces kept the numbers apart
         parts = digits.split()
         return tuple(parts) + tuple(rest) if len(parts) == need else None
     if len(digits) == need:
@@ -384,21 +400,35 @@ def _proceedings_named(text: str) -> tuple[str, ...]:
     return named
 
 
-def _review_total_holds(vals: tuple[int | None, ...]) -> bool:
-    """A proceeding's 总计 = 维持 + 纠正 + 其他 + 尚未审结 (not assessable with a blank: holds)."""
-    return None in vals or sum(vals[:-1]) == vals[-1]  # type: ignore[arg-type]
+def _review_from_pieces(pieces: list[tuple[str, ...]], width: int) -> tuple[str, ...] | None:
+    """§四's values from unlabelled rows of other lengths, when together they are exactly `width`
+    cells (as cut, or without the blank padding at the rows' ends); None otherwise."""
+    if len(pieces) < 2:
+        return None
+    cells = tuple(c for p in pieces for c in p)
+    if len(cells) == width:
+        return cells
+    trimmed = []
+    for p in pieces:
+        kinds = [cell_kind(c) != "blank" for c in p]
+        if True in kinds:
+            trimmed.extend(p[kinds.index(True): len(p) - kinds[::-1].index(True)])
+    return tuple(trimmed) if len(trimmed) == width else None
 
 
 def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
     """§四 in any of its layouts: one row of 15 values (under a two-level header or none); one row
     per proceeding, named by its label or by the heading or title above it (three small tables);
-    three unlabelled rows of 5 values, which can only be the template's three proceedings in order."""
+    three unlabelled rows of 5 values, which can only be the template's three proceedings in order;
+    the 15 values cut into unlabelled pieces of other lengths (a converter's rows), read in order
+    when they are exactly 15."""
     grid: dict[tuple[str, str], int | None] = dict.fromkeys(cb.REVIEW_GRID)
     width = len(cb.REVIEW_GRID)
     per_proceeding = len(cb.OUTCOME_CODES)
     found_rows = 0
     named_above: str | None = None  # the proceeding a heading or a header row above names
     unnamed: list[tuple[str, ...]] = []  # rows of 5 values under no proceeding's name
+    pieces: list[tuple[str, ...]] = []  # the values of every unlabelled row with numbers
     for it in items:
         if not it.cells or not _has_number(it.cells) and not _is_glued(split_label(it.cells).label):
             named = _proceedings_named(it.text or "".join(it.cells))
@@ -406,7 +436,9 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
                 named_above = named[0] if len(named) == 1 else None
             continue
         lr = split_label(it.cells)
-        vals = fit_values(lr.values, width)
+        if not lr.label:
+            pieces.append(lr.values)
+        vals = fit_values(lr.values, width) or unglue(lr, width)
         if vals is not None:
             for key, cell in zip(cb.REVIEW_GRID, vals):
                 grid[key] = to_int(cell)
@@ -430,6 +462,12 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
             for o, cell in zip(cb.OUTCOME_CODES, vals):
                 grid[(proc, o)] = to_int(cell)
         found_rows, unnamed = len(unnamed), []
+    if not found_rows:
+        vals = _review_from_pieces(pieces, width)
+        if vals is not None:
+            for key, cell in zip(cb.REVIEW_GRID, vals):
+                grid[key] = to_int(cell)
+            found_rows, unnamed = 1, []
     if unnamed:
         findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
                                 f"§四: {len(unnamed)} row(s) of {per_proceeding} values under no proceeding's "
