@@ -180,3 +180,22 @@ def test_numbers_run_together_in_one_value_cell():
     assert rec.review_litigation[("litigation_after_review", "total")] == 22
     rec = _parse(_shanghai({row31: "| （一）予以公开 | 20150000206 |"}))
     assert [rec.application[("3.1", a)] for a in cb.APPLICANT_CODES] == [201, 5, 0, 0, 0, 0, 206]
+
+
+def test_labels_torn_from_their_values_still_name_their_rows():
+    """Seed 004 with its undivided （六）其他处理 row, every §三 label on a line of its own above its
+    values (a converter's table): placed by order alone, the 其他处理 values would land in 3.6.1
+    and the 总计 row in 3.6.2; the torn labels keep 3.6.x NULL and 3.7/4 right."""
+    out = []
+    for line in _seed_004_with_undivided_other_handling().split("\n"):
+        cells = line.split("\t")
+        first_number = next((i for i, c in enumerate(cells) if c.strip().isdigit()), None)
+        if first_number and any(c.strip() for c in cells[:first_number]) and len(cells) - first_number == 7:
+            out += ["".join(cells[:first_number]), "\t".join(cells[first_number:])]
+        else:
+            out.append(line)
+    rec = _parse("\n".join(out))
+    for row in ("3.6.1", "3.6.2", "3.6.3"):
+        assert {rec.application[(row, a)] for a in cb.APPLICANT_CODES} == {None}
+    assert rec.application[("3.7", "natural_person")] == 1 and rec.application[("3.1", "total")] == 1
+    assert [rec.application[("4", a)] for a in cb.APPLICANT_CODES] == [0] * 7

@@ -61,7 +61,8 @@ if __name__ == "__main__":  # python -m tests.test_webpages N: accuracy by layou
         n = len(rep.proactive) + len(rep.application) + len(rep.review_litigation)
         for fam in (knobs.separator, knobs.review, f"blank={knobs.blank!r}", f"run_together={knobs.run_together}",
                     f"year_headers={knobs.year_headers}", f"glued={knobs.glued}", f"undivided={knobs.undivided}",
-                    f"split_header={knobs.split_header}", f"page_break={knobs.page_break}"):
+                    f"split_header={knobs.split_header}", f"page_break={knobs.page_break}",
+                    f"torn_labels={knobs.torn_labels}"):
             cells[fam] += n
             bad[fam] += len(wrong) + len(null)
         if wrong or null:

@@ -35,6 +35,7 @@ class Knobs:
     undivided: bool = False  # a 2021 table printing （六）其他处理 as one row (its 3.6.x are NULL)
     split_header: bool = False  # §二's header cells over two lines ('本年制发' / '件数')
     page_break: bool = False  # §三's header repeated mid-table after a page number
+    torn_labels: bool = False  # a converter's table: each §三 label on a line of its own above its values
 
     @property
     def name(self) -> str:
@@ -45,7 +46,7 @@ def draw_knobs(rng: random.Random) -> Knobs:
     return Knobs(rng.choice(SEPARATORS), rng.choice(("", "", "/", "-", "—", "——", "无")), rng.random() < 0.2,
                  rng.random() < 0.3, rng.random() < 0.3, rng.random() < 0.3, rng.choice(REVIEW_LAYOUTS),
                  rng.random() < 0.4, rng.random() < 0.3, rng.random() < 0.15, rng.random() < 0.3,
-                 rng.random() < 0.3)
+                 rng.random() < 0.3, rng.random() < 0.2)
 
 
 def apply_truth(rep: SynthReport, k: Knobs) -> None:
@@ -220,7 +221,18 @@ def render_page(rep: SynthReport, k: Knobs, rng: random.Random) -> str:
     if k.undivided and rep.format_version == cb.FORMAT_2021:
         parts = [[rep.application[(r, a)] for r in ("3.6.1", "3.6.2", "3.6.3")] for a in cb.APPLICANT_CODES]
         sums = {a: None if None in p else sum(p) for a, p in zip(cb.APPLICANT_CODES, parts)}  # type: ignore
-    lines += _write_rows(application_rows(rep, k, sums), k, rng)
+    app = application_rows(rep, k, sums)
+    if k.torn_labels:
+        for r in app:
+            numbers = [c for c in r if c and (c[0].isdigit() or c[0] in "０１２３４５６７８９")]
+            if numbers and r[0] and not r[0][0].isdigit():
+                at = next(i for i, c in enumerate(r) if c in numbers or c == k.blank)
+                lines.append("".join(r[:at]))
+                lines += _write_rows([r[at:]], k, rng)
+            else:
+                lines += _write_rows([r], k, rng)
+    else:
+        lines += _write_rows(app, k, rng)
     lines += [f"{h}四、政府信息公开行政复议、行政诉讼情况"]
     for block in review_blocks(rep, k, rng):
         lines += [block] if isinstance(block, str) else _write_rows(block, k, rng)

@@ -304,6 +304,14 @@ def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[i
     return out
 
 
+def _torn_label(text: str, format_version: str) -> bool:
+    """A short line that names exactly one §三 row (or one group): a label torn from its values."""
+    if not text or len(text) > 60 or _is_header(text):
+        return False
+    cands = _label_candidates(text, format_version)
+    return cands is not None and len(cands) < len(cb.application_row_codes(format_version))
+
+
 def _undivided_groups(cands: list[frozenset[str] | None], placement: list[int | None],
                       codes: tuple[str, ...]) -> set[frozenset[str]]:
     """Groups printed as one undivided row (a 2021 table with a single （六）其他处理 row): a row whose
@@ -324,19 +332,25 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
     findings: list[Finding] = []
     rows: list[LabelledRow] = []
     header_columns: dict[int, tuple[int, ...]] | None = None  # found only when a row needs it
+    torn: str | None = None  # a row label on a line of its own, above the values it was torn from
     for it in items:
         if not it.cells:
+            torn = it.text if _torn_label(squeeze(it.text), format_version) else None
             continue
         lr = split_label(it.cells)
         glued = _is_glued(lr.label)
         if not _has_number(lr.values) and not glued and (not lr.label or _is_header(lr.label)
                                                          or _label_candidates(lr.label, format_version) is None):
+            torn = None
             continue  # header or title row
         if not lr.values and not glued:
+            torn = lr.label if _torn_label(lr.label, format_version) else None
             continue
         if not lr.label and fit_values(lr.values, N_APPLICANTS) is None and len(lr.values) < N_APPLICANTS:
             continue  # stray cells of a merged Word cell ('0' alone between rows, seed 001)
-        rows.append(LabelledRow(lr.label, lr.values, it.line, lr.cells))
+        label = lr.label or squeeze(torn or "")
+        rows.append(LabelledRow(label, lr.values, it.line, lr.cells))
+        torn = None
     if not rows:
         findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
                                 "§三 application table not found; all its cells are NULL"))
