@@ -199,3 +199,28 @@ def test_labels_torn_from_their_values_still_name_their_rows():
         assert {rec.application[(row, a)] for a in cb.APPLICANT_CODES} == {None}
     assert rec.application[("3.7", "natural_person")] == 1 and rec.application[("3.1", "total")] == 1
     assert [rec.application[("4", a)] for a in cb.APPLICANT_CODES] == [0] * 7
+
+
+def test_unlabelled_rows_fewer_than_their_gap_are_placed_only_where_the_identities_confirm():
+    """Shanghai without its 3.其他 row and with the labels of its last two rows torn off: by order
+    they would be 3.6.3 and 3.7; only 3.7 and 4 make 1 + 2 = 3.7 + 4 hold (1295 + 189 = 1191 + 293)."""
+    rec = _parse(_shanghai({"| 3.其他 | 264 | 12 | 0 | 0 | 0 | 0 | 276 |": "",
+                            "| （七）总计 | 1139 | 48 | 0 | 0 | 4 | 0 | 1191 |": "| 1139 | 48 | 0 | 0 | 4 | 0 | 1191 |",
+                            "| 四、结转下年度继续办理 | 290 | 3 | 0 | 0 | 0 | 0 | 293 |": "| 290 | 3 | 0 | 0 | 0 | 0 | 293 |"}))
+    assert (rec.application[("3.7", "total")], rec.application[("4", "total")]) == (1191, 293)
+    assert rec.application[("3.6.3", "total")] is None
+
+
+def test_unlabelled_rows_no_identity_confirms_stay_null():
+    """Seed 004 with its undivided （六）其他处理 row and no labels at all: 23 rows for 25 codes, and
+    zeros fit many placements; every row stays NULL rather than be placed by position."""
+    lines = []
+    for line in _seed_004_with_undivided_other_handling().split("\n"):
+        cells = line.split("\t")
+        if len(cells) >= 8 and cells[-1].strip().isdigit() and "第" not in line:
+            lines.append("\t".join(cells[-7:]))
+        else:
+            lines.append(line)
+    rec = _parse("\n".join(lines))
+    assert {rec.application[(r, a)] for r in ("3.6.1", "3.7", "4") for a in cb.APPLICANT_CODES} == {None}
+    assert any("none confirmed by the table's identities" in f.detail for f in rec.findings)

@@ -32,6 +32,7 @@ class GridSettings:
     cost_drop_labelled: int = 50
     cost_drop_unlabelled: int = 5
     cost_skip: int = 1
+    max_gap_placements: int = 5000  # ways to place unlabelled rows in a gap tried against the identities
 
 
 SETTINGS = GridSettings()
@@ -304,6 +305,83 @@ def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[i
     return out
 
 
+_BALANCE = (cb.ROW_RECEIVED, cb.ROW_CARRIED_OVER, cb.ROW_TOTAL_HANDLED, cb.ROW_CARRIED_FORWARD)
+
+
+def _identities_confirm(by_code: dict[str, tuple[int | None, ...]], touched: set[str],
+                        format_version: str) -> bool:
+    """True when the identities that involve the `touched` rows can be assessed for at least one
+    applicant and hold wherever they can: outcome rows sum to 3.7; row 1 + row 2 = 3.7 + row 4."""
+    outcomes = cb.outcome_row_codes(format_version)
+    checks = []
+    if touched & set(outcomes) or cb.ROW_TOTAL_HANDLED in touched:
+        checks.append((outcomes, (cb.ROW_TOTAL_HANDLED,)))
+    if touched & set(_BALANCE):
+        checks.append((_BALANCE[:2], _BALANCE[2:]))
+    assessed = False
+    tol = SETTINGS.identity_tolerance
+    for left, right in checks:
+        rows = [by_code.get(c) for c in left + right]
+        if any(r is None for r in rows):
+            continue
+        for a in range(N_APPLICANTS):
+            terms = [r[a] for r in rows]  # type: ignore[index]
+            if None in terms:
+                continue
+            assessed = True
+            if abs(sum(terms[: len(left)]) - sum(terms[len(left):])) > tol:  # type: ignore[arg-type]
+                return False
+    return assessed
+
+
+def _resolve_gaps(cands: list[frozenset[str] | None], placement: list[int | None], codes: tuple[str, ...],
+                  ints: list[tuple[int | None, ...] | None], format_version: str
+                  ) -> tuple[list[int | None], set[int]]:
+    """Unlabelled rows placed by order alone, fewer than the codes between the labelled rows around
+    them: the order does not say which codes they are. Of the ways to place them (in order), take
+    the one the identities confirm, when exactly one does; otherwise those rows stay NULL
+    (returned as unresolved). Never a number moved by position alone."""
+    placement = list(placement)
+    runs: list[tuple[list[int], range]] = []
+    run: list[int] = []
+    prev = -1
+    for i, (c, k) in enumerate(zip(cands, placement)):
+        if k is None:
+            continue
+        if c is None:
+            run.append(i)
+            continue
+        if run:
+            runs.append((run, range(prev + 1, k)))
+            run = []
+        prev = k
+    if run:
+        runs.append((run, range(prev + 1, len(codes))))
+    unresolved: set[int] = set()
+    for run, gap in runs:
+        if len(run) >= len(gap):
+            continue  # every code of the gap has its row: the order is the only placement
+        confirmed = []
+        for n, chosen in enumerate(combinations(gap, len(run))):
+            if n >= SETTINGS.max_gap_placements:
+                confirmed = []
+                break
+            trial = list(placement)
+            for i, k in zip(run, chosen):
+                trial[i] = k
+            by_code = {codes[k]: v for k, v in zip(trial, ints) if k is not None and v is not None}
+            if _identities_confirm(by_code, {codes[k] for k in chosen}, format_version):
+                confirmed.append(chosen)
+                if len(confirmed) > 1:
+                    break
+        if len(confirmed) == 1:
+            for i, k in zip(run, confirmed[0]):
+                placement[i] = k
+        else:
+            unresolved.update(run)
+    return placement, unresolved
+
+
 def _torn_label(text: str, format_version: str) -> bool:
     """A short line that names exactly one §三 row (or one group): a label torn from its values."""
     if not text or len(text) > 60 or _is_header(text):
@@ -359,8 +437,30 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
              for r in rows]
     placement = _in_order(cands, codes) or _align(cands, codes)
     undivided = _undivided_groups(cands, placement, codes)
+
+    def row_values(row: LabelledRow) -> tuple[str, ...] | None:
+        nonlocal header_columns
+        vals = fit_values(row.values, N_APPLICANTS)
+        if vals is None:  # ambiguous blanks: the header's grid positions decide, if the row is a grid row
+            if header_columns is None:
+                header_columns = _applicant_columns([it.cells for it in items if it.is_row])
+            vals = _at_header_columns(row, header_columns.get(len(row.cells)))
+        if vals is None and len(row.values) > N_APPLICANTS and not row.label:
+            vals = row.values[-N_APPLICANTS:]  # a piece of the table wider on the left: values on the right
+        if vals is None and len(row.values) < N_APPLICANTS:
+            vals = unglue(row, N_APPLICANTS, row_total_holds)  # '（一）予以公开1000001'
+        return vals
+
+    values = [row_values(r) if k is not None else None for r, k in zip(rows, placement)]
+    placement, unresolved = _resolve_gaps(cands, placement, codes, [None if v is None else _to_ints(v)
+                                                                    for v in values], format_version)
     placed: set[str] = set()
-    for row, k, c in zip(rows, placement, cands):
+    for i, (row, k, c, vals) in enumerate(zip(rows, placement, cands, values)):
+        if i in unresolved:
+            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                    f"§三 line {row.line}: an unlabelled row that could sit on several rows, "
+                                    "none confirmed by the table's identities; left NULL"))
+            continue
         if k is None:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
                                     f"§三 line {row.line}: row '{row.label[:30]}' could not be placed; ignored"))
@@ -371,15 +471,6 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
                                     f"{', '.join(sorted(c))}; its values belong to none of them, left NULL"))
             continue
         code = codes[k]
-        vals = fit_values(row.values, N_APPLICANTS)
-        if vals is None:  # ambiguous blanks: the header's grid positions decide, if the row is a grid row
-            if header_columns is None:
-                header_columns = _applicant_columns([it.cells for it in items if it.is_row])
-            vals = _at_header_columns(row, header_columns.get(len(row.cells)))
-        if vals is None and len(row.values) > N_APPLICANTS and not row.label:
-            vals = row.values[-N_APPLICANTS:]  # a piece of the table wider on the left: values on the right
-        if vals is None and len(row.values) < N_APPLICANTS:
-            vals = unglue(row, N_APPLICANTS, row_total_holds)  # '（一）予以公开1000001'
         placed.add(code)
         if vals is None:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
