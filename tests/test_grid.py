@@ -224,3 +224,63 @@ def test_unlabelled_rows_no_identity_confirms_stay_null():
     rec = _parse("\n".join(lines))
     assert {rec.application[(r, a)] for r in ("3.6.1", "3.7", "4") for a in cb.APPLICANT_CODES} == {None}
     assert any("none confirmed by the table's identities" in f.detail for f in rec.findings)
+
+
+# --- older rules of the grid reader, each with a test that fails without it ------------------------
+
+def _proactive(rows: str, year: int = 2023) -> dict:
+    return _parse(f"某县人民政府{year}年政府信息公开工作年度报告\n二、主动公开政府信息情况\n{rows}").proactive
+
+
+def test_a_stray_cell_of_a_merged_word_cell_is_no_row():
+    """Seed 001's rows with the lone '0' a merged Word cell leaves between them."""
+    from pipeline.core.document import Document, Paragraph, Table, TableRow
+    from pipeline.core.parser import parse_document
+    rows = (("三、本年度办理结果", "（一）予以公开") + ("0",) * 7, ("0",),
+            ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）",) + ("0",) * 7)
+    doc = Document((Paragraph("某镇人民政府2023年政府信息公开工作年度报告", 1), Paragraph("三、收到和处理政府信息公开申请情况", 2),
+                    Table(tuple(TableRow(r, 3 + i) for i, r in enumerate(rows)))), "txt")
+    rec = parse_document(doc)
+    assert rec.application[("3.2", "total")] == 0
+    assert not any("could not be placed" in f.detail for f in rec.findings)
+
+
+def test_numbers_before_a_label_are_debris_not_part_of_it():
+    from pipeline.core.parser.tables import split_label
+    row = split_label(("0", "（四）无法提供", "1.本机关不掌握相关政府信息") + ("0",) * 7)  # seed 001
+    assert row.label == "(四)无法提供1.本机关不掌握相关政府信息" and row.values == ("0",) * 7  # squeezed
+
+
+def test_contradictory_label_fragments_trust_the_longest_keyword():
+    from pipeline.core.parser.tables import _label_candidates
+    assert _label_candidates("四、结转下年度继续办理上年结转", "2021") == frozenset({"4"})
+
+
+def test_prose_in_the_article_20_section_is_not_a_row():
+    prose = "本年度我县持续深化放管服改革，优化审批流程，压缩办理时限，全年办理行政许可 1200"
+    got = _proactive(f"{prose}\n信息内容 | 本年处理决定数量 |\n行政许可 | 97 |\n")
+    assert got[("licensing", "decisions")] == 97
+
+
+def test_the_first_row_of_an_item_is_its_row():
+    """A later line naming the item again ('其中行政许可 | 5') does not overwrite the table's row."""
+    got = _proactive("信息内容 | 本年处理决定数量 |\n行政许可 | 97 |\n说明 |\n其中行政许可 | 5 |\n")
+    assert got[("licensing", "decisions")] == 97
+
+
+def test_article_20_measures_follow_the_header_order():
+    got = _proactive("信息内容 | 本年增/减 | 上一年项目数量 | 处理决定数量 |\n行政许可 | -2 | 10 | 300 |\n", 2019)
+    assert (got[("licensing", "change")], got[("licensing", "prior_items")]) == (-2, 10)
+
+
+def test_a_negative_count_is_not_a_count():
+    got = _proactive("信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n规章 | -1 | 0 | 5 |\n")
+    assert [got[("regulations", m)] for m in ("issued", "repealed", "in_force")] == [None, 0, 5]
+
+
+def test_the_wrap_width_is_measured_on_prose_not_on_rows_spaced_out():
+    """Twelve rows separated by spaces are as wide as a converter's wrapped prose would be; taken
+    for wrapped prose they would join §四's title to the heading under it (stage 1 tells them apart)."""
+    rows = "\n".join(f"{i}.属于行政查询事项的申请  0  0  0  0  0  0  0" for i in range(12))
+    doc = text_to_document(f"{rows}\n四、政府信息公开行政复议、行政诉讼情况\n（一）行政复议\n")
+    assert [p.text for p in doc.paragraphs] == ["四、政府信息公开行政复议、行政诉讼情况", "（一）行政复议"]

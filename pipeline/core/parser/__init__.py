@@ -10,7 +10,7 @@ from pipeline.core.records import ReportRecord
 from pipeline.core.textnorm import squeeze
 
 # Bumped whenever parsing changes what it extracts: cached results of older versions are redone.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 
 class NotAReport(ValueError):

@@ -524,9 +524,8 @@ def _review_from_pieces(pieces: list[tuple[str, ...]], width: int) -> tuple[str,
 def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
     """§四 in any of its layouts: one row of 15 values (under a two-level header or none); one row
     per proceeding, named by its label or by the heading or title above it (three small tables);
-    three unlabelled rows of 5 values, which can only be the template's three proceedings in order;
-    the 15 values cut into unlabelled pieces of other lengths (a converter's rows), read in order
-    when they are exactly 15."""
+    the 15 values cut into unlabelled pieces (three rows of 5 under a header, or a converter's rows
+    of other lengths), read in the template's order when they are exactly 15 cells."""
     grid: dict[tuple[str, str], int | None] = dict.fromkeys(cb.REVIEW_GRID)
     width = len(cb.REVIEW_GRID)
     per_proceeding = len(cb.OUTCOME_CODES)
@@ -562,12 +561,7 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
         named_above = None  # a heading names the one table under it
         found_rows += 1
     findings: list[Finding] = []
-    if not found_rows and len(unnamed) == len(cb.PROCEEDINGS):
-        for proc, vals in zip(cb.PROCEEDING_CODES, unnamed):
-            for o, cell in zip(cb.OUTCOME_CODES, vals):
-                grid[(proc, o)] = to_int(cell)
-        found_rows, unnamed = len(unnamed), []
-    if not found_rows:
+    if not found_rows:  # three unlabelled rows of five, or other pieces: 15 cells in the template's order
         vals = _review_from_pieces(pieces, width)
         if vals is not None:
             for key, cell in zip(cb.REVIEW_GRID, vals):
