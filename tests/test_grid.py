@@ -93,7 +93,7 @@ def _parse(text: str):
 def test_label_run_into_one_digit_values_is_split_one_digit_a_cell():
     """'规章000' (and '| 规章000 |', a row of one cell): as many digits as cells, one each."""
     text = (GRID / "201_weishan_liangcheng_2020.txt").read_text(encoding="utf-8")
-    text = text.replace("规章 | 0 | 0 | 0 | |", "| 规章000 |").replace("行政许可 | 0 | 0 | 0 | |", "行政许可000 | |")
+    text = text.replace("规章 | 0 | 0 | 0 | |", "| 规章000 |").replace("行政许可 | 0 | 0 | 0 | |", "行政许可000 | | | |")
     rec = _parse(text)
     assert [rec.proactive[("regulations", m)] for m in ("made", "published", "total_published")] == [0, 0, 0]
     assert [rec.proactive[("licensing", m)] for m in ("prior_items", "change", "decisions")] == [0, 0, 0]
@@ -278,9 +278,25 @@ def test_a_negative_count_is_not_a_count():
     assert [got[("regulations", m)] for m in ("issued", "repealed", "in_force")] == [None, 0, 5]
 
 
-def test_the_wrap_width_is_measured_on_prose_not_on_rows_spaced_out():
-    """Twelve rows separated by spaces are as wide as a converter's wrapped prose would be; taken
-    for wrapped prose they would join §四's title to the heading under it (stage 1 tells them apart)."""
-    rows = "\n".join(f"{i}.属于行政查询事项的申请  0  0  0  0  0  0  0" for i in range(12))
-    doc = text_to_document(f"{rows}\n四、政府信息公开行政复议、行政诉讼情况\n（一）行政复议\n")
-    assert [p.text for p in doc.paragraphs] == ["四、政府信息公开行政复议、行政诉讼情况", "（一）行政复议"]
+def test_the_wrap_width_is_measured_on_prose_not_on_rows_or_headers_spaced_out():
+    """Twelve rows and headers separated by spaces are as wide as a converter's wrapped prose would
+    be; taken for wrapped prose they would join §四's title to the heading under it."""
+    rows = "\n".join(f"{i}.属于行政查询事项的申请  0  0  0  0  0  0  0" for i in range(6))
+    heads = "\n".join("信息内容  本年制发件数  本年废止件数  现行有效件数" for i in range(10))
+    doc = text_to_document(f"{rows}\n{heads}\n四、政府信息公开行政复议、行政诉讼情况\n（一）行政复议\n")
+    assert [p.text for p in doc.paragraphs][-2:] == ["四、政府信息公开行政复议、行政诉讼情况", "（一）行政复议"]
+
+
+def test_an_empty_cell_is_padding_before_a_written_blank_marker_is():
+    """'规章 |  | 0 | 0 | — | |': which blank is padding is told by how it is written."""
+    text = (GRID / "201_weishan_liangcheng_2020.txt").read_text(encoding="utf-8")
+    rec = _parse(text.replace("规章 | 0 | 0 | 0 | |", "规章 |  | 0 | 0 | — | |"))
+    assert [rec.proactive[("regulations", m)] for m in ("made", "published", "total_published")] == [0, 0, None]
+
+
+def test_a_group_title_with_a_spanned_blank_cell_is_no_row():
+    """'| （四）无法提供 |  |' above Shanghai's row 3.4.1: a title, not a row of one blank value."""
+    line = "| 1.本机关不掌握相关政府信息 | 484 | 28 | 0 | 0 | 1 | 0 | 513 |  |"
+    rec = _parse(_shanghai({line: "| （四）无法提供 |  |\n" + line}))
+    assert [rec.application[("3.4.1", a)] for a in cb.APPLICANT_CODES] == [484, 28, 0, 0, 1, 0, 513]
+    assert rec.application[("3.4.2", "total")] == 48

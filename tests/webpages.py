@@ -36,6 +36,8 @@ class Knobs:
     split_header: bool = False  # §二's header cells over two lines ('本年制发' / '件数')
     page_break: bool = False  # §三's header repeated mid-table after a page number
     torn_labels: bool = False  # a converter's table: each §三 label on a line of its own above its values
+    padding: str = ""  # '', 'end' (rows padded to the grid's width: '| ||||'), 'span' (a spanned
+    #                    label cell copied as empty cells after it)
 
     @property
     def name(self) -> str:
@@ -46,7 +48,7 @@ def draw_knobs(rng: random.Random) -> Knobs:
     return Knobs(rng.choice(SEPARATORS), rng.choice(("", "", "/", "-", "—", "——", "无")), rng.random() < 0.2,
                  rng.random() < 0.3, rng.random() < 0.3, rng.random() < 0.3, rng.choice(REVIEW_LAYOUTS),
                  rng.random() < 0.4, rng.random() < 0.3, rng.random() < 0.15, rng.random() < 0.3,
-                 rng.random() < 0.3, rng.random() < 0.2)
+                 rng.random() < 0.3, rng.random() < 0.2, rng.choice(("", "", "end", "span")))
 
 
 def apply_truth(rep: SynthReport, k: Knobs) -> None:
@@ -174,7 +176,21 @@ def review_blocks(rep: SynthReport, k: Knobs, rng: random.Random) -> list[str | 
 
 # --- writing rows as text ---------------------------------------------------------------------------
 
+def _pad(rows: list[list[str]], k: Knobs) -> list[list[str]]:
+    if k.padding == "end" and k.separator != "spaces":
+        width = max(len(r) for r in rows) + 1
+        return [r + [""] * (width - len(r)) for r in rows]
+    if k.padding == "span" and k.separator != "spaces":
+        out = []
+        for r in rows:
+            first = next((i for i, c in enumerate(r) if c and (c[0].isdigit() or c[0] in "０１２３４５６７８９")), None)
+            out.append(r[:first] + [""] + r[first:] if first and first == 1 and len(r) > 2 else r)
+        return out
+    return rows
+
+
 def _write_rows(rows: list[list[str]], k: Knobs, rng: random.Random) -> list[str]:
+    rows = _pad(rows, k)
     sep = k.separator
     if k.run_together and sep in ("pipe_at_end", "outer_pipes", "tight_pipes"):
         joined: list[list[str]] = []

@@ -68,6 +68,10 @@ def fit_values(values: tuple[str, ...], width: int) -> tuple[str, ...] | None:
     blank = [cell_kind(v) == "blank" for v in values]
     options = {i for i in range(surplus + 1) if all(blank[:i]) and all(blank[i + width:])}
     meanings = {tuple("" if blank[i + j] else values[i + j] for j in range(width)) for i in options}
+    if len(meanings) > 1:  # a written blank marker ('/', '—') is a cell; an empty cell may be padding
+        empty = [not v.strip() for v in values]
+        options = {i for i in options if all(empty[:i]) and all(empty[i + width:])}
+        meanings = {tuple("" if blank[i + j] else values[i + j] for j in range(width)) for i in options}
     if len(meanings) != 1:
         return None
     return tuple(values[min(options): min(options) + width])
@@ -130,6 +134,16 @@ def unglue(row: LabelledRow, width: int,
             if len(found) > 1:
                 return None
     return found.pop() if found else None
+
+
+def fit_or_unglue(row: LabelledRow, width: int,
+                  holds: Callable[[tuple[int | None, ...]], bool] | None = None) -> tuple[str, ...] | None:
+    """`fit_values`, except for a label with numbers run into it and only blanks after it
+    ('行政许可8 | | |'): those numbers are the row's values."""
+    vals = fit_values(row.values, width)
+    if vals is None or not _has_number(vals):
+        return unglue(row, width, holds) or vals
+    return vals
 
 
 def row_total_holds(vals: tuple[int | None, ...]) -> bool:
@@ -421,7 +435,8 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
                                                          or _label_candidates(lr.label, format_version) is None):
             torn = None
             continue  # header or title row
-        if not lr.values and not glued:
+        if not glued and not _has_number(lr.values) and len(lr.values) < N_APPLICANTS:
+            # a label with no values, or only a spanned cell's blanks: a group title, or a torn label
             torn = lr.label if _torn_label(lr.label, format_version) else None
             continue
         if not lr.label and fit_values(lr.values, N_APPLICANTS) is None and len(lr.values) < N_APPLICANTS:
@@ -440,7 +455,7 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
 
     def row_values(row: LabelledRow) -> tuple[str, ...] | None:
         nonlocal header_columns
-        vals = fit_values(row.values, N_APPLICANTS)
+        vals = fit_or_unglue(row, N_APPLICANTS, row_total_holds)
         if vals is None:  # ambiguous blanks: the header's grid positions decide, if the row is a grid row
             if header_columns is None:
                 header_columns = _applicant_columns([it.cells for it in items if it.is_row])
@@ -542,13 +557,13 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
         lr = split_label(it.cells)
         if not lr.label:
             pieces.append(lr.values)
-        vals = fit_values(lr.values, width) or unglue(lr, width)
+        vals = fit_or_unglue(lr, width)
         if vals is not None:
             for key, cell in zip(cb.REVIEW_GRID, vals):
                 grid[key] = to_int(cell)
             found_rows += 1
             break
-        vals = fit_values(lr.values, per_proceeding) or unglue(lr, per_proceeding, review_totals_hold)
+        vals = fit_or_unglue(lr, per_proceeding, review_totals_hold)
         if vals is None:
             continue
         named = _proceedings_named(_GLUED.sub(r"\1", lr.label)) if lr.label else ()
@@ -669,7 +684,7 @@ def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[
         any_row = True
         expected = grid_spec[item]
         measures = header if set(header) == set(expected) else expected
-        vals = fit_values(lr.values, len(measures))
+        vals = fit_or_unglue(lr, len(measures))
         if vals is None and it.cells and len(header_cells) == len(cells):  # a grid row: the header places it
             vals = _at_header_columns(lr, _measure_columns(header_cells, measures, format_version))
         if vals is None and len(lr.values) < len(measures):

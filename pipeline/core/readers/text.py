@@ -240,7 +240,8 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
     raw_lines = text.split("\n")
     clean_lines = [strip_debris(l) for l in raw_lines] if DEBRIS.search(text) else raw_lines
     lines = [split_line(raw, cleaned) for raw, cleaned in zip(raw_lines, clean_lines)]
-    out = _Builder(_wrap_width([text for kind, text in lines if kind == PROSE and len(text) >= 20]))
+    out = _Builder(_wrap_width([text for kind, text in lines if kind == PROSE and len(text) >= 20
+                                and not _has_gap(text)]))  # not a header spaced out
     prev = BLANK
     for number, (kind, content) in enumerate(lines, start=1):
         if kind == BLANK:  # a blank line ends a row and a paragraph
@@ -277,7 +278,7 @@ def is_page_footer(line: str) -> bool:
 
 def _wrap_width(prose: list[str]) -> int | None:
     """The width a PDF converter wrapped prose at, or None when lines are whole paragraphs. Only
-    prose lines count (rows separated by spaces or pipes are as wide as their table)."""
+    prose lines count (rows, and headers spaced out, are as wide as their table)."""
     # widths of 40 or more (a shorter line cannot be the widest when 8 are this long); a line of
     # fewer than 20 characters is narrower than 40 columns
     long = [w for w in map(display_width, prose) if w >= 40]
