@@ -248,7 +248,8 @@ def review_header_apart(doc: Document) -> Document:
         return doc
     b, values = found
     table = doc.blocks[b]
-    return _replace_block(doc, b, [Table(table.rows[: at[1]]), Paragraph("单位：件", 0),  # type: ignore[union-attr]
+    head = table.rows[: at[1]]  # type: ignore[union-attr]
+    return _replace_block(doc, b, [Table(head), Paragraph("单位：件", 0),
                                    Table((_row(values),))])
 
 
@@ -286,7 +287,8 @@ def review_rows_cut(doc: Document) -> Document:
     return _replace_block(doc, b, [Table(tuple(head) + (_row(values[:8]), _row(values[8:])))])
 
 
-DOCUMENT_CHANGES = {"review_labelled_rows": review_labelled_rows, "review_rows_cut": review_rows_cut,"review_in_pieces": review_in_pieces, "review_header_apart": review_header_apart,
+DOCUMENT_CHANGES = {"review_labelled_rows": review_labelled_rows, "review_rows_cut": review_rows_cut,
+                    "review_in_pieces": review_in_pieces, "review_header_apart": review_header_apart,
                     "review_unlabelled_rows": review_unlabelled_rows}
 
 

@@ -14,13 +14,14 @@ def test_page_pipe_rows_without_a_leading_pipe_are_read():
     assert rec.format_version == "2019"
     assert set(rec.proactive.values()) == {0}  # all 22 cells of the complete 2019 table, none NULL
     for a in cb.APPLICANT_CODES:  # the application table is cut after row 2
-        assert (rec.application[("1", a)], rec.application[("2", a)], rec.application[("3.1", a)]) == (0, 0, None)
+        assert [rec.application[(row, a)] for row in ("1", "2", "3.1")] == [0, 0, None]
 
 
 def test_page_one_cell_per_line_ending_in_a_pipe():
     """凤县 2020: '规范性文件 |' '2 |' '2 |' '9 |', one cell per line."""
     rec = parse(GRID / "113_fengxian_county_2020.txt")
-    assert [rec.proactive[("normative_documents", m)] for m in ("made", "published", "total_published")] == [2, 2, 9]
+    measures = ("made", "published", "total_published")
+    assert [rec.proactive[("normative_documents", m)] for m in measures] == [2, 2, 9]
 
 
 def test_rows_run_together_on_one_line_are_split_at_the_next_label():
@@ -136,7 +137,8 @@ def test_header_columns_place_a_grid_row_whose_blanks_are_ambiguous():
             "| 四、结转下年度继续办理 |  | 1 | 0 | 0 | 0 | 0 | 0 |  |\n")
     rec = _parse(text)
     assert [rec.application[("4", a)] for a in cb.APPLICANT_CODES] == [1, 0, 0, 0, 0, 0, None]
-    assert [rec.proactive[("normative_documents", m)] for m in ("issued", "repealed", "in_force")] == [13, 0, None]
+    assert [rec.proactive[("normative_documents", m)] for m in ("issued", "repealed", "in_force")] \
+        == [13, 0, None]
 
 
 def test_a_label_wrapped_over_two_lines_of_a_word_export_is_one_cell():
@@ -151,7 +153,8 @@ def test_the_sections_title_names_no_single_proceeding():
     rec = _parse("某县人民政府2023年政府信息公开工作年度报告\n四、政府信息公开行政复议、行政诉讼情况\n"
                  "结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |\n1 | 0 | 0 | 0 | 1 |\n")
     assert set(rec.review_litigation.values()) == {None}
-    assert any(f.check_name == cb.CHECK_INCOMPLETE_TABLE and "no proceeding" in f.detail for f in rec.findings)
+    assert any(f.check_name == cb.CHECK_INCOMPLETE_TABLE and "no proceeding" in f.detail
+               for f in rec.findings)
 
 
 def test_a_label_naming_two_items_places_no_values():
@@ -159,7 +162,8 @@ def test_a_label_naming_two_items_places_no_values():
     belongs to neither for sure (the cells stay NULL, never the wrong item's)."""
     rec = _parse("某县人民政府2023年政府信息公开工作年度报告\n二、主动公开政府信息情况\n"
                  "行政许可 | 行政处罚 | 29 |\n")
-    assert rec.proactive[("licensing", "decisions")] is None and rec.proactive[("penalty", "decisions")] is None
+    assert rec.proactive[("licensing", "decisions")] is None
+    assert rec.proactive[("penalty", "decisions")] is None
 
 
 def test_a_cell_stream_row_ends_at_a_label_run_into_its_value():
@@ -205,8 +209,10 @@ def test_unlabelled_rows_fewer_than_their_gap_are_placed_only_where_the_identiti
     """Shanghai without its 3.其他 row and with the labels of its last two rows torn off: by order
     they would be 3.6.3 and 3.7; only 3.7 and 4 make 1 + 2 = 3.7 + 4 hold (1295 + 189 = 1191 + 293)."""
     rec = _parse(_shanghai({"| 3.其他 | 264 | 12 | 0 | 0 | 0 | 0 | 276 |": "",
-                            "| （七）总计 | 1139 | 48 | 0 | 0 | 4 | 0 | 1191 |": "| 1139 | 48 | 0 | 0 | 4 | 0 | 1191 |",
-                            "| 四、结转下年度继续办理 | 290 | 3 | 0 | 0 | 0 | 0 | 293 |": "| 290 | 3 | 0 | 0 | 0 | 0 | 293 |"}))
+                            "| （七）总计 | 1139 | 48 | 0 | 0 | 4 | 0 | 1191 |":
+                                "| 1139 | 48 | 0 | 0 | 4 | 0 | 1191 |",
+                            "| 四、结转下年度继续办理 | 290 | 3 | 0 | 0 | 0 | 0 | 293 |":
+                                "| 290 | 3 | 0 | 0 | 0 | 0 | 293 |"}))
     assert (rec.application[("3.7", "total")], rec.application[("4", "total")]) == (1191, 293)
     assert rec.application[("3.6.3", "total")] is None
 
@@ -291,7 +297,8 @@ def test_an_empty_cell_is_padding_before_a_written_blank_marker_is():
     """'规章 |  | 0 | 0 | — | |': which blank is padding is told by how it is written."""
     text = (GRID / "201_weishan_liangcheng_2020.txt").read_text(encoding="utf-8")
     rec = _parse(text.replace("规章 | 0 | 0 | 0 | |", "规章 |  | 0 | 0 | — | |"))
-    assert [rec.proactive[("regulations", m)] for m in ("made", "published", "total_published")] == [0, 0, None]
+    measures = ("made", "published", "total_published")
+    assert [rec.proactive[("regulations", m)] for m in measures] == [0, 0, None]
 
 
 def test_a_group_title_with_a_spanned_blank_cell_is_no_row():

@@ -14,7 +14,8 @@ from tests.conftest import FIXTURES, RAW, REAL, read
 from tests.mutations import mutations
 
 GRID = FIXTURES / "grid"
-REAL_FILES = sorted(RAW.glob("*.txt")) + [REAL / "kewei_2024_pdftext.txt", REAL / "shanghai_office_2025_pdftext.txt",
+REAL_FILES = sorted(RAW.glob("*.txt")) + [REAL / "kewei_2024_pdftext.txt",
+                                           REAL / "shanghai_office_2025_pdftext.txt",
                                            GRID / "201_weishan_liangcheng_2020.txt",
                                            GRID / "113_fengxian_county_2020.txt"]
 MUTATIONS = mutations()
@@ -26,8 +27,8 @@ def _generated() -> list[tuple[str, str]]:
     for seed, fmt, faults in ((1, "2021", set()), (2, "2019", set()), (3, "2021", {"blank_cells"}),
                               (4, "2019", {"blank_cells", "outcome_break"})):
         rep = random_report(random.Random(seed), faults, fmt)
-        out.append((f"generated_{seed}_{fmt}", render(rep, Variant("txt", "tab_rows", "utf-8"), random.Random(seed))
-                    .decode("utf-8")))
+        text = render(rep, Variant("txt", "tab_rows", "utf-8"), random.Random(seed)).decode("utf-8")
+        out.append((f"generated_{seed}_{fmt}", text))
     return out
 
 
@@ -57,6 +58,7 @@ def test_layout_mutation_does_not_change_the_record(name, mutation):
     got = _tables(parse_document(text_to_document(MUTATIONS[mutation](doc))))
     want = _BASE[name]
     diffs = [f"{area}: {k} {want[i].get(k)!r} -> {got[i].get(k)!r}" for i, area in
-             ((2, "proactive"), (3, "application"), (4, "review")) for k in want[i] if want[i][k] != got[i].get(k)]
+             ((2, "proactive"), (3, "application"), (4, "review"))
+             for k in want[i] if want[i][k] != got[i].get(k)]
     assert got[:2] == want[:2]
     assert not diffs, "\n".join(diffs[:20]) + f"\n({len(diffs)} cells)"

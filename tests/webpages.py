@@ -212,8 +212,10 @@ def _write_rows(rows: list[list[str]], k: Knobs, rng: random.Random) -> list[str
                 lines.append("|" + "---|" * len(r))
         elif sep == "tight_pipes":
             lines.append("|".join(r) + "|")
-        elif sep == "cell_lines" or len(r) == 1 and r[0].startswith("—"):
-            lines.extend(f"{c} |" if c else "|" for c in r) if not r[0].startswith("—") else lines.append(r[0])
+        elif len(r) == 1 and r[0].startswith("—"):  # a page number
+            lines.append(r[0])
+        elif sep == "cell_lines":
+            lines.extend(f"{c} |" if c else "|" for c in r)
         elif sep == "tabs":
             lines.append("\t".join(r) if len(r) > 1 else r[0] + "\t")
         else:  # runs of spaces: a blank cell must be written as a marker

@@ -95,7 +95,8 @@ def _run_together_digits(row: LabelledRow) -> tuple[str, list[str]] | None:
     while rest and cell_kind(rest[-1]) == "blank":
         rest.pop()
     if _is_glued(row.label):
-        last = next(c for c in reversed(row.cells[: len(row.cells) - len(row.values)]) if cell_kind(c) == "text")
+        label_cells = row.cells[: len(row.cells) - len(row.values)]
+        last = next(c for c in reversed(label_cells) if cell_kind(c) == "text")
         m = _TRAILING_NUMBERS.search(fold_width(last).strip())
         return (m.group(0), rest) if m else None
     if len(rest) == 1 and len(squeeze(rest[0])) > 1 and squeeze(rest[0]).isdigit():
@@ -307,7 +308,8 @@ def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[i
                 run, run_j = row[k] - k * SETTINGS.cost_skip, k
             if run == INF:
                 continue
-            cost = run + k * SETTINGS.cost_skip + (0 if c is None or codes[k] in c else SETTINGS.cost_against_label)
+            against = 0 if c is None or codes[k] in c else SETTINGS.cost_against_label
+            cost = run + k * SETTINGS.cost_skip + against
             if cost < nxt[k + 1]:
                 nxt[k + 1], nback[k + 1] = cost, (run_j, k)
     j = min(range(m + 1), key=lambda jj: best[n][jj])
@@ -431,8 +433,8 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
             continue
         lr = split_label(it.cells)
         glued = _is_glued(lr.label)
-        if not _has_number(lr.values) and not glued and (not lr.label or _is_header(lr.label)
-                                                         or _label_candidates(lr.label, format_version) is None):
+        if not _has_number(lr.values) and not glued and (
+                not lr.label or _is_header(lr.label) or _label_candidates(lr.label, format_version) is None):
             torn = None
             continue  # header or title row
         if not glued and not _has_number(lr.values) and len(lr.values) < N_APPLICANTS:
@@ -478,7 +480,8 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
             continue
         if k is None:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 line {row.line}: row '{row.label[:30]}' could not be placed; ignored"))
+                                    f"§三 line {row.line}: row '{row.label[:30]}' could not be placed; "
+                                    "ignored"))
             continue
         if c is not None and c in undivided:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
