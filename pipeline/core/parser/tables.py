@@ -142,9 +142,9 @@ def fit_or_unglue(row: LabelledRow, width: int,
     """`fit_values`, except for a label with numbers run into it and only blanks after it
     ('行政许可8 | | |'): those numbers are the row's values."""
     vals = fit_values(row.values, width)
-    if vals is None or not _has_number(vals):
-        return unglue(row, width, holds) or vals
-    return vals
+    if vals is not None and _has_number(vals):
+        return vals
+    return unglue(row, width, holds) or vals
 
 
 def row_total_holds(vals: tuple[int | None, ...]) -> bool:
@@ -351,7 +351,7 @@ def _identities_confirm(by_code: dict[str, tuple[int | None, ...]], touched: set
 
 
 def _resolve_gaps(cands: list[frozenset[str] | None], placement: list[int | None], codes: tuple[str, ...],
-                  ints: list[tuple[int | None, ...] | None], format_version: str
+                  values: list[tuple[str, ...] | None], format_version: str
                   ) -> tuple[list[int | None], set[int]]:
     """Unlabelled rows placed by order alone, fewer than the codes between the labelled rows around
     them: the order does not say which codes they are. Of the ways to place them (in order), take
@@ -374,6 +374,7 @@ def _resolve_gaps(cands: list[frozenset[str] | None], placement: list[int | None
     if run:
         runs.append((run, range(prev + 1, len(codes))))
     unresolved: set[int] = set()
+    ints = [None if v is None else _to_ints(v) for v in values]
     for run, gap in runs:
         if len(run) >= len(gap):
             continue  # every code of the gap has its row: the order is the only placement
@@ -398,6 +399,7 @@ def _resolve_gaps(cands: list[frozenset[str] | None], placement: list[int | None
     return placement, unresolved
 
 
+@lru_cache(maxsize=1 << 14)
 def _torn_label(text: str, format_version: str) -> bool:
     """A short line that names exactly one §三 row (or one group): a label torn from its values."""
     if not text or len(text) > 60 or _is_header(text):
@@ -469,8 +471,9 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
         return vals
 
     values = [row_values(r) if k is not None else None for r, k in zip(rows, placement)]
-    placement, unresolved = _resolve_gaps(cands, placement, codes, [None if v is None else _to_ints(v)
-                                                                    for v in values], format_version)
+    unresolved: set[int] = set()
+    if None in cands:  # unlabelled rows: placed by order only where the order leaves no choice
+        placement, unresolved = _resolve_gaps(cands, placement, codes, values, format_version)
     placed: set[str] = set()
     for i, (row, k, c, vals) in enumerate(zip(rows, placement, cands, values)):
         if i in unresolved:
