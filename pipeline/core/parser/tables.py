@@ -466,8 +466,6 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
             vals = _at_header_columns(row, header_columns.get(len(row.cells)))
         if vals is None and len(row.values) > N_APPLICANTS and not row.label:
             vals = row.values[-N_APPLICANTS:]  # a piece of the table wider on the left: values on the right
-        if vals is None and len(row.values) < N_APPLICANTS:
-            vals = unglue(row, N_APPLICANTS, row_total_holds)  # '（一）予以公开1000001'
         return vals
 
     values = [row_values(r) if k is not None else None for r, k in zip(rows, placement)]
@@ -693,8 +691,6 @@ def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[
         vals = fit_or_unglue(lr, len(measures))
         if vals is None and it.cells and len(header_cells) == len(cells):  # a grid row: the header places it
             vals = _at_header_columns(lr, _measure_columns(header_cells, measures, format_version))
-        if vals is None and len(lr.values) < len(measures):
-            vals = unglue(lr, len(measures))  # '规章000': one digit a cell, only when exactly as many
         if vals is None:
             if not it.cells and not lr.values:
                 continue  # a prose line naming the item, not a table row
