@@ -60,7 +60,12 @@ def _spaced(sep: str) -> Callable[[list[str]], str]:
     return row
 
 
-ROW_WRITERS: dict[str, Callable[[list[str]], str]] = {
+def full_width_pipe_row(cells: list[str]) -> str:
+    """A Chinese page's full-width bars: '｜规章｜0｜0｜0｜'."""
+    return "｜" + "｜".join(cells) + "｜"
+
+
+ROW_WRITERS: dict[str, Callable[[list[str]], str]] = {"full_width_pipes": full_width_pipe_row,
     "tabs": tab_row, "pipes": pipe_row, "pipe_at_end": end_pipe_row, "inner_pipes": inner_pipe_row,
     "tight_pipes": tight_pipe_row, "two_spaces": _spaced("  "), "ideographic_space": _spaced("\u3000"),
 }

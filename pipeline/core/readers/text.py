@@ -65,6 +65,7 @@ def _looks_chinese(text: str) -> bool:
 # --- stage 1: each line's cells -----------------------------------------------------------------
 # A line is one of: blank, a whole row of cells, one cell of a row laid out one cell per line, or prose.
 
+_BARS = str.maketrans({"｜": "|", "│": "|"})
 BLANK, ROW, TAB_CELL, PIPE_CELL, RULE, PROSE = "blank", "row", "tab_cell", "pipe_cell", "rule", "prose"
 _SPACE_SEPARATOR = re.compile(r"[ \u00a0\u3000]{2,}|\u3000")
 _MAX_SPACED_CELL = 80  # a cell of a space-separated row is a label or a number, never a long sentence
@@ -237,6 +238,8 @@ def text_to_document(text: str, encoding: str | None = None) -> Document:
     """Stage 1 splits each line into cells (`split_line`); stage 2 forms rows, tables and
     paragraphs (`_Builder`). The sections and the grids are read from these by the parser."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "｜" in text or "│" in text:  # full-width and box-drawing bars as cell separators
+        text = text.translate(_BARS)
     raw_lines = text.split("\n")
     clean_lines = [strip_debris(l) for l in raw_lines] if DEBRIS.search(text) else raw_lines
     lines = [split_line(raw, cleaned) for raw, cleaned in zip(raw_lines, clean_lines)]
