@@ -16,6 +16,9 @@ from pathlib import Path
 os.chdir(Path(__file__).resolve().parents[1])
 T, R, N = "pipeline/core/parser/tables.py", "pipeline/core/readers/text.py", "pipeline/core/textnorm.py"
 RULES = [
+    ('spaced row ends in a value', R,
+     '    if cell_kind(cells[-1]) == "text":  # ',
+     '    if False:  # '),
     ('last 7', T,
      '            vals = row.values[-N_APPLICANTS:]',
      '            vals = None'),

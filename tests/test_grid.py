@@ -10,8 +10,11 @@ GRID = FIXTURES / "grid"
 
 def test_page_pipe_rows_without_a_leading_pipe_are_read():
     """微山县两城镇 2020: '规章 | 0 | 0 | 0 | |', sub-table titles '第二十条第(一)项 | ||||'."""
+    import json
+    golden = json.loads((GRID / "golden.json").read_text(encoding="utf-8"))["201_weishan_liangcheng_2020.txt"]
     rec = parse(GRID / "201_weishan_liangcheng_2020.txt")
-    assert rec.format_version == "2019"
+    assert rec.format_version == golden["report"]["format_version"] == "2019"
+    assert golden["proactive"]["nonzero"] == {}
     assert set(rec.proactive.values()) == {0}  # all 22 cells of the complete 2019 table, none NULL
     for a in cb.APPLICANT_CODES:  # the application table is cut after row 2
         assert [rec.application[(row, a)] for row in ("1", "2", "3.1")] == [0, 0, None]
@@ -44,6 +47,14 @@ def test_rows_separated_by_runs_of_spaces_or_ideographic_spaces():
     assert [p.text for p in doc.paragraphs] == ["本年度共收到申请 3 件，办结 3 件。"]
     assert [r.cells for r in doc.tables[0].rows] == [("规章", "1", "0", "12"), ("行政许可", "97", "—"),
                                                      ("行政处罚", "1,561")]
+
+
+def test_dates_and_page_numbers_spaced_out_are_not_rows():
+    doc = text_to_document("规章  1  0  12\n第  2  页  共  9  页\n2024年  1  月  22  日\n"
+                           "全年共收到政府信息公开申请  35  件\n")
+    assert [r.cells for t in doc.tables for r in t.rows] == [("规章", "1", "0", "12")]
+    # the page number is dropped; a filled-in figure in prose stays prose
+    assert [p.text for p in doc.paragraphs] == ["2024年  1  月  22  日", "全年共收到政府信息公开申请  35  件"]
 
 
 def test_a_header_spaced_out_is_not_joined_to_the_next_line():

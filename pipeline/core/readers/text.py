@@ -85,13 +85,12 @@ def _pipe_cells(line: str) -> list[str] | None:
 
 
 def _spaced_cells(line: str) -> list[str] | None:
-    """A row whose cells are separated by runs of two or more spaces or by U+3000: short cells, one
-    of them a number or a blank marker, and the last one if there are only two ('行政许可  97');
-    None for prose."""
+    """A row whose cells are separated by runs of two or more spaces or by U+3000: short cells, the
+    last a number or a blank marker ('行政许可  97', '规章  1  0  12'); None for prose."""
     cells = _SPACE_SEPARATOR.split(line.strip())
     if len(cells) < 2 or any(display_width(c) > _MAX_SPACED_CELL for c in cells):
         return None
-    if cell_kind(cells[-1]) == "text" if len(cells) == 2 else all(cell_kind(c) == "text" for c in cells):
+    if cell_kind(cells[-1]) == "text":  # '共收到申请  35  件' is prose; a row ends in a value
         return None
     return [c.strip() for c in cells]
 
