@@ -160,8 +160,8 @@ RULES = [
      'None\n    s = s[1:-1]\n    if "|" not in s:\n        return None'),
 ]
 only = sys.argv[1:]
-TESTS = ["tests/test_grid.py", "tests/test_grid_metamorphic.py", "tests/test_webpages.py", "tests/test_parser.py",
-         "tests/test_readers.py"]
+TESTS = ["tests/test_grid.py", "tests/test_grid_metamorphic.py", "tests/test_webpages.py",
+         "tests/test_parser.py", "tests/test_readers.py"]
 missed = 0
 for name, f, old, new in RULES:
     if only and name not in only:
