@@ -98,7 +98,8 @@ def display_width(text: str) -> int:
 
 def rows_from_cell_stream(cells: list[str]) -> list[list[str]]:
     """Cells that arrive one after another without row boundaries (a web page copied one cell per
-    line, a flattened table): a new row starts at a label cell that follows a value cell."""
+    line, a flattened table): a new row starts at a label cell that follows a value cell, or a label
+    with its values run into it ('规章000')."""
     rows: list[list[str]] = []
     current: list[str] = []
     has_value = False
@@ -108,7 +109,7 @@ def rows_from_cell_stream(cells: list[str]) -> list[list[str]]:
             rows.append(current)
             current, has_value = [], False
         current.append(cell)
-        has_value = has_value or kind != "text"
+        has_value = has_value or kind != "text" or cell[-1:].isdigit()
     if current:
         rows.append(current)
     return rows

@@ -7,15 +7,35 @@ placed stay NULL and are reported; numbers are never shifted into other cells.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from itertools import combinations
+from typing import Callable, NamedTuple
 
 from pipeline.core import codebook as cb
 from pipeline.core.parser.sections import Item
 from pipeline.core.records import Finding
-from pipeline.core.textnorm import cell_kind, label_key, parse_number, squeeze, strip_enumerator
+from pipeline.core.textnorm import cell_kind, fold_width, label_key, parse_number, squeeze, strip_enumerator
 
 N_APPLICANTS = len(cb.APPLICANT_CODES)
+
+
+@dataclass(frozen=True)
+class GridSettings:
+    """Every tolerance of the grid reader in one place."""
+
+    identity_tolerance: int = 0  # an identity holds when its sides differ by at most this
+    max_glued_digits: int = 16  # digits run into a label ('规章000') split only up to this many
+    # `_align`'s costs: a labelled row placed against its label, a labelled or an unlabelled row
+    # left out, a code skipped between placed rows
+    cost_against_label: int = 60
+    cost_drop_labelled: int = 50
+    cost_drop_unlabelled: int = 5
+    cost_skip: int = 1
+    max_gap_placements: int = 5000  # ways to place unlabelled rows in a gap tried against the identities
+
+
+SETTINGS = GridSettings()
 
 
 class LabelledRow(NamedTuple):
@@ -50,9 +70,95 @@ def fit_values(values: tuple[str, ...], width: int) -> tuple[str, ...] | None:
     trail = next((i for i, b in enumerate(reversed(blank)) if not b), len(blank))
     options = set(range(max(0, surplus - trail), min(lead, surplus) + 1))
     meanings = {tuple("" if blank[i + j] else values[i + j] for j in range(width)) for i in options}
+    if len(meanings) > 1:  # a written blank marker ('/', '—') is a cell; an empty cell may be padding
+        empty = [not v.strip() for v in values]
+        options = {i for i in options if all(empty[:i]) and all(empty[i + width:])}
+        meanings = {tuple("" if blank[i + j] else values[i + j] for j in range(width)) for i in options}
     if len(meanings) != 1:
         return None
     return tuple(values[min(options): min(options) + width])
+
+
+_GLUED = re.compile(r"^(.*[^\d\s.,，])([\d\s]*\d)$")
+
+
+def _is_glued(label: str) -> bool:
+    """A label with numbers run into it ('规章000')."""
+    return label[-1:].isdigit() and _GLUED.match(label) is not None
+
+
+_TRAILING_NUMBERS = re.compile(r"\d[\d\s]*$")
+
+
+def _run_together_digits(row: LabelledRow) -> tuple[str, list[str]] | None:
+    """(digits as written, the value cells after them) of a row whose numbers ran together: into
+    its label ('规章000', '规章 1 12 5') or into one value cell ('予以公开 | 1000001')."""
+    rest = list(row.values)
+    while rest and cell_kind(rest[-1]) == "blank":
+        rest.pop()
+    if _is_glued(row.label):
+        label_cells = row.cells[: len(row.cells) - len(row.values)]
+        last = next(c for c in reversed(label_cells) if cell_kind(c) == "text")
+        m = _TRAILING_NUMBERS.search(fold_width(last).strip())
+        return (m.group(0), rest) if m else None
+    if len(rest) == 1 and len(squeeze(rest[0])) > 1 and squeeze(rest[0]).isdigit():
+        return fold_width(rest[0]).strip(), []
+    return None
+
+
+def unglue(row: LabelledRow, width: int,
+           holds: Callable[[tuple[int | None, ...]], bool] | None = None) -> tuple[str, ...] | None:
+    """The values of a row whose numbers ran together ('规章000', '（一）予以公开 | 1000001'): the
+    numbers as spaces kept them apart, or one digit per cell when the digits are exactly as many;
+    otherwise the cut whose numbers satisfy the identity `holds`, when exactly one does; else None
+    (never a guess)."""
+    found_digits = _run_together_digits(row)
+    if found_digits is None:
+        return None
+    digits, rest = found_digits
+    need = width - len(rest)
+    if need <= 0:
+        return None
+    if len(digits.split()) > 1:  # spaces kept the numbers apart
+        parts = digits.split()
+        return tuple(parts) + tuple(rest) if len(parts) == need else None
+    if len(digits) == need:
+        return tuple(digits) + tuple(rest)
+    if holds is None or len(digits) < need or len(digits) > SETTINGS.max_glued_digits:
+        return None
+    found = set()
+    for cuts in combinations(range(1, len(digits)), need - 1):
+        parts = [digits[a:b] for a, b in zip((0,) + cuts, cuts + (len(digits),))]
+        if any(len(p) > 1 and p[0] == "0" for p in parts):
+            continue
+        vals = tuple(parts) + tuple(rest)
+        if holds(_to_ints(vals)):
+            found.add(vals)
+            if len(found) > 1:
+                return None
+    return found.pop() if found else None
+
+
+def fit_or_unglue(row: LabelledRow, width: int,
+                  holds: Callable[[tuple[int | None, ...]], bool] | None = None) -> tuple[str, ...] | None:
+    """`fit_values`, except for a label with numbers run into it and only blanks after it
+    ('行政许可8 | | |'): those numbers are the row's values."""
+    vals = fit_values(row.values, width)
+    if vals is not None and _has_number(vals):
+        return vals
+    return unglue(row, width, holds) or vals
+
+
+def row_total_holds(vals: tuple[int | None, ...]) -> bool:
+    """§三: a row's 总计 is the sum of its six applicant cells (every cell a number)."""
+    return None not in vals and abs(sum(vals[:-1]) - vals[-1]) <= SETTINGS.identity_tolerance  # type: ignore
+
+
+def review_totals_hold(vals: tuple[int | None, ...]) -> bool:
+    """§四: each proceeding's 总计 is 维持 + 纠正 + 其他 + 尚未审结 (every cell a number)."""
+    n = len(cb.OUTCOME_CODES)
+    return None not in vals and all(abs(sum(vals[i: i + n - 1]) - vals[i + n - 1])  # type: ignore
+                                    <= SETTINGS.identity_tolerance for i in range(0, len(vals), n))
 
 
 @lru_cache(maxsize=1 << 15)
@@ -193,18 +299,19 @@ def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[i
     best[0][0] = 0.0
     for i in range(n):
         c = cands[i]
-        drop = 5 if c is None else 50
+        drop = SETTINGS.cost_drop_unlabelled if c is None else SETTINGS.cost_drop_labelled
         row, nxt, nback = best[i], best[i + 1], back[i + 1]
         for j in range(m + 1):  # leave row i unassigned
             if row[j] + drop < nxt[j]:
                 nxt[j], nback[j] = row[j] + drop, (j, None)
         run, run_j = INF, 0
         for k in range(m):  # assign row i to code k, coming from the best state j <= k
-            if row[k] - k < run:
-                run, run_j = row[k] - k, k
+            if row[k] - k * SETTINGS.cost_skip < run:
+                run, run_j = row[k] - k * SETTINGS.cost_skip, k
             if run == INF:
                 continue
-            cost = run + k + (0 if c is None or codes[k] in c else 60)
+            against = 0 if c is None or codes[k] in c else SETTINGS.cost_against_label
+            cost = run + k * SETTINGS.cost_skip + against
             if cost < nxt[k + 1]:
                 nxt[k + 1], nback[k + 1] = cost, (run_j, k)
     j = min(range(m + 1), key=lambda jj: best[n][jj])
@@ -216,24 +323,133 @@ def _align(cands: list[frozenset[str] | None], codes: tuple[str, ...]) -> list[i
     return out
 
 
+_BALANCE = (cb.ROW_RECEIVED, cb.ROW_CARRIED_OVER, cb.ROW_TOTAL_HANDLED, cb.ROW_CARRIED_FORWARD)
+
+
+def _identities_confirm(by_code: dict[str, tuple[int | None, ...]], touched: set[str],
+                        format_version: str) -> bool:
+    """True when the identities that involve the `touched` rows can be assessed for at least one
+    applicant and hold wherever they can: outcome rows sum to 3.7; row 1 + row 2 = 3.7 + row 4."""
+    outcomes = cb.outcome_row_codes(format_version)
+    checks = []
+    if touched & set(outcomes) or cb.ROW_TOTAL_HANDLED in touched:
+        checks.append((outcomes, (cb.ROW_TOTAL_HANDLED,)))
+    if touched & set(_BALANCE):
+        checks.append((_BALANCE[:2], _BALANCE[2:]))
+    assessed = False
+    tol = SETTINGS.identity_tolerance
+    for left, right in checks:
+        rows = [by_code.get(c) for c in left + right]
+        if any(r is None for r in rows):
+            continue
+        for a in range(N_APPLICANTS):
+            terms = [r[a] for r in rows]  # type: ignore[index]
+            if None in terms:
+                continue
+            assessed = True
+            if abs(sum(terms[: len(left)]) - sum(terms[len(left):])) > tol:  # type: ignore[arg-type]
+                return False
+    return assessed
+
+
+def _resolve_gaps(cands: list[frozenset[str] | None], placement: list[int | None], codes: tuple[str, ...],
+                  values: list[tuple[str, ...] | None], format_version: str
+                  ) -> tuple[list[int | None], set[int]]:
+    """Unlabelled rows placed by order alone, fewer than the codes between the labelled rows around
+    them: the order does not say which codes they are. Of the ways to place them (in order), take
+    the one the identities confirm, when exactly one does; otherwise those rows stay NULL
+    (returned as unresolved). Never a number moved by position alone."""
+    placement = list(placement)
+    runs: list[tuple[list[int], range]] = []
+    run: list[int] = []
+    prev = -1
+    for i, (c, k) in enumerate(zip(cands, placement)):
+        if k is None:
+            continue
+        if c is None:
+            run.append(i)
+            continue
+        if run:
+            runs.append((run, range(prev + 1, k)))
+            run = []
+        prev = k
+    if run:
+        runs.append((run, range(prev + 1, len(codes))))
+    unresolved: set[int] = set()
+    ints = [None if v is None else _to_ints(v) for v in values]
+    for run, gap in runs:
+        if len(run) >= len(gap):
+            continue  # every code of the gap has its row: the order is the only placement
+        confirmed = []
+        for n, chosen in enumerate(combinations(gap, len(run))):
+            if n >= SETTINGS.max_gap_placements:
+                confirmed = []
+                break
+            trial = list(placement)
+            for i, k in zip(run, chosen):
+                trial[i] = k
+            by_code = {codes[k]: v for k, v in zip(trial, ints) if k is not None and v is not None}
+            if _identities_confirm(by_code, {codes[k] for k in chosen}, format_version):
+                confirmed.append(chosen)
+                if len(confirmed) > 1:
+                    break
+        if len(confirmed) == 1:
+            for i, k in zip(run, confirmed[0]):
+                placement[i] = k
+        else:
+            unresolved.update(run)
+    return placement, unresolved
+
+
+@lru_cache(maxsize=1 << 14)
+def _torn_label(text: str, format_version: str) -> bool:
+    """A short line that names exactly one §三 row (or one group): a label torn from its values."""
+    if not text or len(text) > 60 or _is_header(text):
+        return False
+    cands = _label_candidates(text, format_version)
+    return cands is not None and len(cands) < len(cb.application_row_codes(format_version))
+
+
+def _undivided_groups(cands: list[frozenset[str] | None], placement: list[int | None],
+                      codes: tuple[str, ...]) -> set[frozenset[str]]:
+    """Groups printed as one undivided row (a 2021 table with a single （六）其他处理 row): a row whose
+    label names only the group, with no row placed on any other code of the group."""
+    out = set()
+    for i, (c, k) in enumerate(zip(cands, placement)):
+        if c is None or len(c) < 2 or k is None:
+            continue
+        others = {codes[kk] for j, kk in enumerate(placement) if j != i and kk is not None}
+        if not c & others:
+            out.add(c)
+    return out
+
+
 def parse_application(items: list[Item], format_version: str) -> tuple[dict, list[Finding]]:
     codes = cb.application_row_codes(format_version)
     grid: dict[tuple[str, str], int | None] = dict.fromkeys(cb.APPLICATION_CELLS[format_version])
     findings: list[Finding] = []
     rows: list[LabelledRow] = []
     header_columns: dict[int, tuple[int, ...]] | None = None  # found only when a row needs it
+    torn: str | None = None  # a row label on a line of its own, above the values it was torn from
     for it in items:
         if not it.cells:
+            torn = it.text if _torn_label(squeeze(it.text), format_version) else None
             continue
         lr = split_label(it.cells)
-        if not _has_number(lr.values) and (not lr.label or _is_header(lr.label)
-                                      or _label_candidates(lr.label, format_version) is None):
+        glued = _is_glued(lr.label)
+        if not _has_number(lr.values) and not glued and (
+                not lr.label or _is_header(lr.label) or _label_candidates(lr.label, format_version) is None):
+            torn = None
             continue  # header or title row
-        if not lr.values:
+        if not glued and not _has_number(lr.values) and len(lr.values) < N_APPLICANTS:
+            # a label with no values, or only a spanned cell's blanks: a group title, or a torn label
+            torn = lr.label if _torn_label(lr.label, format_version) else None
             continue
         if not lr.label and fit_values(lr.values, N_APPLICANTS) is None and len(lr.values) < N_APPLICANTS:
             continue  # stray cells of a merged Word cell ('0' alone between rows, seed 001)
-        rows.append(LabelledRow(lr.label, lr.values, it.line, lr.cells))
+        label = lr.label or squeeze(torn or "")
+        rows.append(LabelledRow(label, lr.values, it.line, lr.cells))
+        torn = None
     if not rows:
         findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
                                 "§三 application table not found; all its cells are NULL"))
@@ -241,20 +457,41 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
     cands = [_label_candidates(r.label, format_version) if r.label and not _is_header(r.label) else None
              for r in rows]
     placement = _in_order(cands, codes) or _align(cands, codes)
-    placed: set[str] = set()
-    for row, k in zip(rows, placement):
-        if k is None:
-            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 line {row.line}: row '{row.label[:30]}' could not be placed; ignored"))
-            continue
-        code = codes[k]
-        vals = fit_values(row.values, N_APPLICANTS)
+    undivided = _undivided_groups(cands, placement, codes)
+
+    def row_values(row: LabelledRow) -> tuple[str, ...] | None:
+        nonlocal header_columns
+        vals = fit_or_unglue(row, N_APPLICANTS, row_total_holds)
         if vals is None:  # ambiguous blanks: the header's grid positions decide, if the row is a grid row
             if header_columns is None:
                 header_columns = _applicant_columns([it.cells for it in items if it.is_row])
             vals = _at_header_columns(row, header_columns.get(len(row.cells)))
         if vals is None and len(row.values) > N_APPLICANTS and not row.label:
-            vals = row.values[-N_APPLICANTS:]
+            vals = row.values[-N_APPLICANTS:]  # a piece of the table wider on the left: values on the right
+        return vals
+
+    values = [row_values(r) if k is not None else None for r, k in zip(rows, placement)]
+    unresolved: set[int] = set()
+    if None in cands:  # unlabelled rows: placed by order only where the order leaves no choice
+        placement, unresolved = _resolve_gaps(cands, placement, codes, values, format_version)
+    placed: set[str] = set()
+    for i, (row, k, c, vals) in enumerate(zip(rows, placement, cands, values)):
+        if i in unresolved:
+            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                    f"§三 line {row.line}: an unlabelled row that could sit on several rows, "
+                                    "none confirmed by the table's identities; left NULL"))
+            continue
+        if k is None:
+            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                    f"§三 line {row.line}: row '{row.label[:30]}' could not be placed; "
+                                    "ignored"))
+            continue
+        if c is not None and c in undivided:
+            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                    f"§三 line {row.line}: '{row.label[:30]}' is one undivided row for "
+                                    f"{', '.join(sorted(c))}; its values belong to none of them, left NULL"))
+            continue
+        code = codes[k]
         placed.add(code)
         if vals is None:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
@@ -276,34 +513,89 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
 
 # --- §四 review and litigation ----------------------------------------------------------------
 
+@lru_cache(maxsize=1 << 12)
+def _proceedings_named(text: str) -> tuple[str, ...]:
+    """The proceedings a heading, title or label names, most specific first. A text naming 行政复议
+    together with 诉讼 (the section's title, a two-level header) names more than one."""
+    key = label_key(text)
+    named = tuple(p.code for p in reversed(cb.PROCEEDINGS) if any(k in key for k in p.keywords))
+    if named == (cb.PROCEEDING_CODES[0],) and "诉讼" in key:
+        return named + ("litigation",)
+    if len(named) > 1 and cb.PROCEEDING_CODES[0] in named and "行政复议" not in key.replace("复议后", ""):
+        named = tuple(n for n in named if n != cb.PROCEEDING_CODES[0])  # '复议后起诉' is not 行政复议
+    return named
+
+
+def _review_from_pieces(pieces: list[tuple[str, ...]], width: int) -> tuple[str, ...] | None:
+    """§四's values from unlabelled rows of other lengths, when together they are exactly `width`
+    cells (as cut, or without the blank padding at the rows' ends); None otherwise."""
+    if len(pieces) < 2:
+        return None
+    cells = tuple(c for p in pieces for c in p)
+    if len(cells) == width:
+        return cells
+    trimmed = []
+    for p in pieces:
+        kinds = [cell_kind(c) != "blank" for c in p]
+        if True in kinds:
+            trimmed.extend(p[kinds.index(True): len(p) - kinds[::-1].index(True)])
+    return tuple(trimmed) if len(trimmed) == width else None
+
+
 def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
+    """§四 in any of its layouts: one row of 15 values (under a two-level header or none); one row
+    per proceeding, named by its label or by the heading or title above it (three small tables);
+    the 15 values cut into unlabelled pieces (three rows of 5 under a header, or a converter's rows
+    of other lengths), read in the template's order when they are exactly 15 cells."""
     grid: dict[tuple[str, str], int | None] = dict.fromkeys(cb.REVIEW_GRID)
     width = len(cb.REVIEW_GRID)
     per_proceeding = len(cb.OUTCOME_CODES)
     found_rows = 0
+    named_above: str | None = None  # the proceeding a heading or a header row above names
+    unnamed: list[tuple[str, ...]] = []  # rows of 5 values under no proceeding's name
+    pieces: list[tuple[str, ...]] = []  # the values of every unlabelled row with numbers
     for it in items:
-        if not it.cells:
+        if not it.cells or not _has_number(it.cells) and not _is_glued(split_label(it.cells).label):
+            named = _proceedings_named(it.text or "".join(it.cells))
+            if named:
+                named_above = named[0] if len(named) == 1 else None
             continue
         lr = split_label(it.cells)
-        if not _has_number(lr.values):
-            continue
-        vals = fit_values(lr.values, width)
+        if not lr.label:
+            pieces.append(lr.values)
+        vals = fit_or_unglue(lr, width)
         if vals is not None:
             for key, cell in zip(cb.REVIEW_GRID, vals):
                 grid[key] = to_int(cell)
             found_rows += 1
             break
-        key = label_key(lr.label)  # a layout with one row per proceeding
-        proc = next((p.code for p in reversed(cb.PROCEEDINGS) if any(k in key for k in p.keywords)), None)
-        vals = fit_values(lr.values, per_proceeding)
-        if proc and vals is not None:
-            for o, cell in zip(cb.OUTCOME_CODES, vals):
-                grid[(proc, o)] = to_int(cell)
-            found_rows += 1
+        vals = fit_or_unglue(lr, per_proceeding, review_totals_hold)
+        if vals is None:
+            continue
+        named = _proceedings_named(_GLUED.sub(r"\1", lr.label)) if lr.label else ()
+        proc = named[0] if named else named_above
+        if proc is None or proc == "litigation":
+            unnamed.append(vals)
+            continue
+        for o, cell in zip(cb.OUTCOME_CODES, vals):
+            grid[(proc, o)] = to_int(cell)
+        named_above = None  # a heading names the one table under it
+        found_rows += 1
     findings: list[Finding] = []
+    if not found_rows:  # three unlabelled rows of five, or other pieces: 15 cells in the template's order
+        vals = _review_from_pieces(pieces, width)
+        if vals is not None:
+            for key, cell in zip(cb.REVIEW_GRID, vals):
+                grid[key] = to_int(cell)
+            found_rows, unnamed = 1, []
+    if unnamed:
+        findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+                                f"§四: {len(unnamed)} row(s) of {per_proceeding} values under no proceeding's "
+                                "name; left NULL"))
     if not found_rows:
-        findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
-                                "§四 review/litigation figures not found; all 15 cells are NULL"))
+        if not unnamed:
+            findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
+                                    "§四 review/litigation figures not found; all 15 cells are NULL"))
         return grid, findings
     blanks = [f"{p}/{o}" for (p, o), v in grid.items() if v is None]
     if blanks:
@@ -334,12 +626,17 @@ def _proactive_value(cell: str, measure: str) -> float | None:
 def _item_of(label: str, format_version: str) -> str | None:
     key = label_key(label)
     best: tuple[int, str] | None = None
+    named = set()
     for item in cb.PROACTIVE_ITEMS:
         if format_version not in item.formats:
             continue
         for kw in item.keywords:
-            if kw in key and (best is None or len(kw) > best[0]):
-                best = (len(kw), item.code)
+            if kw in key:
+                named.add(item.code)
+                if best is None or len(kw) > best[0]:
+                    best = (len(kw), item.code)
+    if len(named) > 1:  # labels of several rows run together: which one the values belong to is unknown
+        return None
     return best[1] if best else None
 
 
@@ -393,7 +690,7 @@ def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[
         any_row = True
         expected = grid_spec[item]
         measures = header if set(header) == set(expected) else expected
-        vals = fit_values(lr.values, len(measures))
+        vals = fit_or_unglue(lr, len(measures))
         if vals is None and it.cells and len(header_cells) == len(cells):  # a grid row: the header places it
             vals = _at_header_columns(lr, _measure_columns(header_cells, measures, format_version))
         if vals is None:
