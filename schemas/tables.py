@@ -20,7 +20,8 @@ class RawFile(pa.DataFrameModel):
     bytes: pl.Int64 = pa.Field(ge=0, description="file size")
     source_format: str = pa.Field(isin=list(cb.SOURCE_FORMATS), description="txt docx html pdf unknown")
     status: str = pa.Field(isin=list(cb.STATUSES), description="parsed, partial or rejected")
-    error: str = pa.Field(nullable=True, description="why rejected or partial; NULL when parsed")
+    error: str = pa.Field(nullable=True, description="why rejected or partial, and how the text was read "
+                       "when not from the text layer (OCR, a fallback reader); else NULL")
     report_id: str = pa.Field(nullable=True, **_ID, description="NULL when rejected")
 
     class Config:
