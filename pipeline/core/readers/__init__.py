@@ -1,7 +1,7 @@
 """Readers: raw bytes → `Document`, whatever the file format. Bad input raises `Rejected`.
 
-Each format goes through a maintained library (python-docx, lxml, pdfplumber); the guards in
-`safety` run first so that no library ever sees a zip bomb or an entity declaration.
+Each format goes through a maintained library (lxml, pypdfium2, pdfplumber as fallback); the guards
+in `safety` run first so that no library ever sees a zip bomb or an entity declaration.
 """
 from __future__ import annotations
 
