@@ -18,7 +18,7 @@ class RawFile(pa.DataFrameModel):
     source_path: str = pa.Field(unique=True, description="path relative to the raw folder, '/' separators")
     file_sha256: str = pa.Field(str_length={"min_value": 64, "max_value": 64}, description="sha256 of the bytes")
     bytes: pl.Int64 = pa.Field(ge=0, description="file size")
-    source_format: str = pa.Field(isin=list(cb.SOURCE_FORMATS), description="txt docx html pdf unknown")
+    source_format: str = pa.Field(isin=list(cb.SOURCE_FORMATS), description="txt docx html pdf doc xls unknown")
     status: str = pa.Field(isin=list(cb.STATUSES), description="parsed, partial or rejected")
     error: str = pa.Field(nullable=True, description="why rejected or partial, and how the text was read "
                        "when not from the text layer (OCR, a fallback reader); else NULL")

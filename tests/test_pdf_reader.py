@@ -75,7 +75,7 @@ def test_generated_pdf_dropped_glyphs_are_taken_back(generated_pdf):
 
 
 def test_pdf_falls_back_to_pdfplumber_and_says_so(generated_pdf, tmp_path, monkeypatch):
-    monkeypatch.setattr(pdf_glyphs, "shown_texts", lambda data, pages: None)
+    monkeypatch.setattr(pdf_glyphs, "shown_texts", lambda data, wanted: None)
     doc = read_document(generated_pdf, "pdf")
     assert doc.note and doc.note.startswith("read with pdfplumber")
     assert list(doc.blocks) == blocks_of(pdf._plumber_pages(generated_pdf))
@@ -89,8 +89,8 @@ def test_content_stream_texts_by_font():
     content = (b"q 0 0 1 rg 10 10 100 100 re f Q BT /F1 10.5 Tf 1 0 0 1 78 689 Tm (\x00A\\000B) Tj "
                b"/F2 9 Tf [<4e2d> -120 (\\(x\\))] TJ ET "
                b"BT /F1 7.5 Tf <5e74> Tj () Tj ET")
-    fonts = {"F1": "utf-16-be", "F2": None}
-    assert pdf_glyphs._show_ops(content, fonts) == ["AB", None, "年"]
+    assert pdf_glyphs._show_ops(content, {0, 1, 2}) == (
+        3, {0: ("F1", b"\x00A\x00B"), 1: ("F2", b"\x4e\x2d(x)"), 2: ("F1", b"\x5e\x74")})
 
 
 @pytest.mark.parametrize("data, reason", [

@@ -16,7 +16,9 @@ class Rejected(ValueError):
 
 _SIGNATURES = ((b"%PDF-", "a PDF"), (b"PK\x03\x04", "a zip archive (or Office file)"),
                (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-               (b"\xd0\xcf\x11\xe0", "an old binary Office file (.doc/.xls): save it as .docx"))
+               (b"\xd0\xcf\x11\xe0", "an old binary Office file (.doc/.xls)"))
+_OLE = "an old binary Office file (.doc/.xls)"
+_ZIP = "a zip archive (or Office file)"
 
 
 def sniff(data: bytes) -> str | None:
@@ -53,4 +55,18 @@ def _read(data: bytes, source_format: str) -> Document:
     if source_format == "pdf":
         from pipeline.core.readers.pdf import read_pdf
         return read_pdf(data)
-    raise Rejected("unsupported file type: only .txt, .docx, .html/.htm and .pdf reports are read")
+    if source_format == "doc":  # .doc and .wps
+        if actual == _ZIP:  # a .docx saved under the old name
+            from pipeline.core.readers.docx import read_docx
+            return read_docx(data)
+        if actual != _OLE:
+            raise Rejected(f"not a Word/WPS document: the bytes are {actual or 'not an Office file'}")
+        from pipeline.core.readers.office import read_word
+        return read_word(data, source_format)
+    if source_format == "xls":  # .xls, .et and .xlsx
+        if actual not in (_OLE, _ZIP):
+            raise Rejected(f"not a spreadsheet: the bytes are {actual or 'not an Office file'}")
+        from pipeline.core.readers.office import read_spreadsheet
+        return read_spreadsheet(data, source_format)
+    raise Rejected("unsupported file type: only .txt, .docx, .doc, .wps, .xls, .xlsx, .et, .html/.htm "
+                   "and .pdf reports are read")

@@ -117,12 +117,12 @@ def _pdfium_pages(data: bytes) -> tuple[list[PageContent], int]:
     if lost:
         from pipeline.core.readers.pdf_glyphs import shown_texts
 
-        texts = shown_texts(data, [i for i, r in enumerate(read) if r[3]])
+        shown = shown_texts(data, {i: [d.ordinal for d in r[3]] for i, r in enumerate(read) if r[3]})
         for index, (chars, _, objects, dropped) in enumerate(read):
-            shown = texts.get(index) if texts is not None else None
-            if dropped and shown is not None and len(shown) == objects:
+            count, texts = shown.get(index, (-1, {})) if shown is not None else (-1, {})
+            if dropped and count == objects:  # the operators match pdfium's text objects one to one
                 for d in dropped:
-                    text = shown[d.ordinal]
+                    text = texts.get(d.ordinal)
                     if text and len(text) <= 4 and not text.isspace():
                         lost -= 1
                         chars.extend(Char(ch, d.x + k * d.size, d.y - 0.75 * d.size, d.x + (k + 1) * d.size,

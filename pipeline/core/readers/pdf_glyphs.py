@@ -5,9 +5,9 @@ text object of one character then has an empty box and is left out of pdfium's t
 keeps its characters, as its box has the width of the advances). Reports made by CJK tools often
 use such fonts with a predefined Unicode or GB CMap (UniGB-UCS2-H, GBK-EUC-H …): the character
 codes themselves say which characters they are. This module reads the page's content stream
-(with pdfminer.six, which pdfplumber brings) and returns the text of the k-th text-showing operator,
+(with pdfminer.six, which pdfplumber brings) and gives the text of the k-th text-showing operator,
 so that the k-th text object pdfium reports can be given its characters back. When a page cannot
-be matched this way (forms, inline images, a font whose codes say nothing), it returns None and
+be matched this way (the counts disagree, a font whose codes say nothing), that page is left as it is and
 the caller reads the document another way.
 """
 from __future__ import annotations
@@ -18,17 +18,18 @@ import re
 _UNICODE_CMAP = re.compile(r"^Uni(?:GB|CNS|JIS|KS)-(?:UCS2|UTF16)-[HV]$")
 _GB_CMAP = re.compile(r"^(?:GB|GBK|GBK2K|GBpc|GBT|GBKp)(?:-EUC)?-[HV]$")
 _TEXT_OBJECT = re.compile(rb"/[^\s/\[\]()<>{}%]+\s+[-+.0-9]+\s+Tf\b|\bBT\b.*?\bET\b", re.S)
+_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)", re.S)
 _ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b", ord("f"): b"\f",
             ord("("): b"(", ord(")"): b")", ord("\\"): b"\\"}
 
 
-class Unmatched(Exception):
-    """The content stream cannot be matched with pdfium's text objects."""
+Shown = dict[int, tuple[int, dict[int, "str | None"]]]
 
 
-def shown_texts(data: bytes, page_indexes: list[int]) -> dict[int, list[str | None]] | None:
-    """Page index → the text of every non-empty text-showing operator of the page, in order (None
-    for one whose font's codes cannot be decoded); None when a page cannot be read this way."""
+def shown_texts(data: bytes, wanted: dict[int, list[int]]) -> Shown | None:
+    """For each page index in `wanted`: how many non-empty text-showing operators the page has, and
+    the text of those at the wanted ordinals (None where the font's codes cannot be decoded); None
+    when a page cannot be read this way."""
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
@@ -36,22 +37,23 @@ def shown_texts(data: bytes, page_indexes: list[int]) -> dict[int, list[str | No
 
     try:
         doc = PDFDocument(PDFParser(io.BytesIO(data)))
-        wanted = set(page_indexes)
-        out: dict[int, list[str | None]] = {}
+        out: dict[int, tuple[int, dict[int, str | None]]] = {}
         for index, page in enumerate(PDFPage.create_pages(doc)):
             if index not in wanted:
                 continue
-            fonts = {name: _decoder(resolve1(spec)) for name, spec in
-                     (resolve1((page.resources or {}).get("Font")) or {}).items()}
+            specs = resolve1((page.resources or {}).get("Font")) or {}
             content = b"\n".join(resolve1(s).get_data() for s in (page.contents or []))
             # text is shown only inside BT … ET, and fonts are set there or just before: the rest
             # (the ruling lines of the tables, mostly) need not be tokenised
-            out[index] = _show_ops(b"\n".join(_TEXT_OBJECT.findall(content)), fonts)
+            count, raw = _show_ops(b"\n".join(_TEXT_OBJECT.findall(content)), set(wanted[index]))
+            texts = {}
+            for ordinal, (font, codes) in raw.items():
+                codec = _decoder(resolve1(specs.get(font))) if font in specs else None
+                texts[ordinal] = codes.decode(codec, errors="replace") if codec else None
+            out[index] = (count, texts)
             if len(out) == len(wanted):
                 break
         return out if len(out) == len(wanted) else None
-    except Unmatched:
-        return None
     except Exception:  # pdfminer raises many types on files it cannot read
         return None
 
@@ -84,22 +86,26 @@ _SHOW = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+[-+.\d]+\s+Tf\b"
 _PART = re.compile(_STRING, re.S)
 
 
-def _show_ops(content: bytes, fonts: dict[str, str | None]) -> list[str | None]:
-    """The text of every non-empty text-showing operator (Tj ' " TJ), in order, decoded by the font
-    Tf set. A string with nested parentheses or an operator in an odd place is not matched, and
-    the count of operators no longer agrees with pdfium's count of text objects: the caller checks."""
-    texts: list[str | None] = []
+def _show_ops(content: bytes, wanted: set[int]) -> tuple[int, dict[int, tuple[str | None, bytes]]]:
+    """How many non-empty text-showing operators (Tj ' " TJ) the content has, and for those at the
+    wanted ordinals the font Tf set and the character codes. A string with nested parentheses or an
+    operator in an odd place is not matched: the count then disagrees with pdfium's count of text
+    objects, which the caller checks."""
+    out: dict[int, tuple[str | None, bytes]] = {}
     font: str | None = None
+    count = 0
     for m in _SHOW.finditer(content):
         name, single, array = m.groups()
         if name is not None:
             font = name.decode("latin-1")
             continue
-        raw = _bytes(single) if single is not None else b"".join(_bytes(p) for p in _PART.findall(array))
-        if raw:
-            codec = fonts.get(font or "")
-            texts.append(raw.decode(codec, errors="replace") if codec else None)
-    return texts
+        parts = [single] if single is not None else _PART.findall(array)
+        if not any(len(p) > 2 and p.strip(b"<> \t\r\n") for p in parts):
+            continue  # an empty string: pdfium makes no text object of it
+        if count in wanted:
+            out[count] = (font, b"".join(_bytes(p) for p in parts))
+        count += 1
+    return count, out
 
 
 def _bytes(token: bytes) -> bytes:
@@ -107,37 +113,11 @@ def _bytes(token: bytes) -> bytes:
         digits = re.sub(rb"\s", b"", token[1:-1])
         return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
     raw = token[1:-1]
-    return _literal(raw + b")", 0)[0] if b"\\" in raw else raw
+    return _ESCAPE.sub(_unescape, raw) if b"\\" in raw else raw
 
 
-def _literal(data: bytes, i: int) -> tuple[bytes, int]:
-    out = bytearray()
-    depth = 1
-    n = len(data)
-    while i < n:
-        ch = data[i]
-        if ch == 0x5C:  # backslash
-            nxt = data[i + 1] if i + 1 < n else 0
-            if nxt in _ESCAPES:
-                out += _ESCAPES[nxt]
-                i += 2
-            elif 0x30 <= nxt <= 0x37:
-                j = i + 1
-                while j < min(i + 4, n) and 0x30 <= data[j] <= 0x37:
-                    j += 1
-                out.append(int(data[i + 1: j], 8) & 0xFF)
-                i = j
-            elif nxt in b"\r\n":
-                i += 2 + (nxt == 0x0D and data[i + 2: i + 3] == b"\n")
-            else:
-                i += 1
-            continue
-        if ch == 0x28:
-            depth += 1
-        elif ch == 0x29:
-            depth -= 1
-            if depth == 0:
-                return bytes(out), i + 1
-        out.append(ch)
-        i += 1
-    raise Unmatched("unterminated string")
+def _unescape(m: re.Match) -> bytes:
+    code = m.group(1)
+    if code[:1].isdigit() and code[:1] < b"8":
+        return bytes([int(code, 8) & 0xFF])
+    return _ESCAPES.get(code[0], b"") if code[:1] in b"\r\n" else _ESCAPES.get(code[0], code)
