@@ -39,6 +39,7 @@ class Document:
     source_format: str
     encoding: str | None = None
     note: str | None = None  # how the text was read, when raw_file should say so (OCR, a fallback reader)
+    confidence: dict[int, tuple[float, ...]] | None = None  # OCR: row line → each cell's confidence
 
     @property
     def paragraphs(self) -> list[Paragraph]:

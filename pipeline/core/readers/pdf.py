@@ -11,7 +11,7 @@ when the character is drawn alone (its box is empty, so pdfium leaves it out of 
 characters are taken back from the content stream where the font's CMap says which they are
 (`pdf_glyphs`); a document where that fails is read again with pdfplumber (pdfminer.six
 underneath), which needs no font, and the Document says so in its `note` (it reaches raw_file).
-A PDF without a text layer (a scan) is rejected.
+A PDF without a text layer (a scan) is read by OCR (`ocr`), unless DISCLOSURE_OCR=off.
 """
 from __future__ import annotations
 
@@ -68,11 +68,22 @@ def read_pdf(data: bytes) -> Document:
         pages = _plumber_pages(data)
         note = FALLBACK_NOTE.format(n=lost)
     if sum(p.chars for p in pages) < 20:
-        raise UnsafeInput("no text layer: the PDF holds images only (a scan); OCR it first to load it")
+        from pipeline.core.readers import ocr
+
+        if ocr.mode() == "off":
+            raise UnsafeInput("no text layer: the PDF holds images only (a scan), and OCR is off "
+                              "(DISCLOSURE_OCR=off)")
+        pages, note = ocr.ocr_pdf(data)
+        if sum(p.chars for p in pages) < 20:
+            raise UnsafeInput("no text layer, and OCR found no text: the PDF holds images without text")
     blocks: list[Block] = []
+    confidence: dict[int, tuple[float, ...]] = {}
     for number, page in enumerate(pages, start=1):
         blocks.extend(_page_blocks(page, number))
-    return Document(tuple(merge_adjacent_tables(blocks)), "pdf", None, note)
+        for _, rows, *scores in page.tables:  # OCR'd tables carry each cell's confidence
+            if scores:
+                confidence.update((number * 1000 + i, s) for i, s in enumerate(scores[0]))
+    return Document(tuple(merge_adjacent_tables(blocks)), "pdf", None, note, confidence or None)
 
 
 # --- pdfium -----------------------------------------------------------------------------------------
@@ -349,10 +360,11 @@ def _line_text(line: list[Char]) -> str:
     return "".join(parts).strip()
 
 
-def _assemble(chars: list[Char], edges: list[tuple[str, float, float, float]]) -> PageContent:
+def _assemble(chars: list[Char], edges: list[tuple[str, float, float, float]], cell_hook=None) -> PageContent:
     """Tables from the ruling lines, each character in the cell that holds its centre (as pdfplumber's
     Table.extract: rows by cell tops, a column per distinct cell left edge, covered positions blank);
-    the characters outside every table become lines."""
+    the characters outside every table become lines. With `cell_hook` (characters → a number, OCR's
+    confidence), each table also carries that number for every cell."""
     tables: list[tuple[float, tuple[tuple[str, ...], ...]]] = []
     taken = [False] * len(chars)
     centres = [((ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2) for ch in chars]
@@ -380,11 +392,17 @@ def _assemble(chars: list[Char], edges: list[tuple[str, float, float, float]]) -
             if where is not None:
                 texts.setdefault(where, []).append(chars[k])
         grid = [[""] * len(xs) for _ in tops]
+        scores = [[1.0] * len(xs) for _ in tops]
         for (r, col), members in texts.items():
             grid[r][col] = _clean(_text_of(members))
-        rows = tuple(tuple(row) for row in grid if any(row))
-        if rows:
+            if cell_hook is not None:
+                scores[r][col] = cell_hook(members)
+        keep = [r for r, row in enumerate(grid) if any(row)]
+        rows = tuple(tuple(grid[r]) for r in keep)
+        if rows and cell_hook is None:
             tables.append((top_edge, rows))
+        elif rows:
+            tables.append((top_edge, rows, tuple(tuple(scores[r]) for r in keep)))  # type: ignore[arg-type]
     lines = []
     for line in _cluster_lines([ch for ch, hidden in zip(chars, taken) if not hidden]):
         text = _line_text(line)
@@ -447,7 +465,7 @@ def _plumber_page(page) -> PageContent:
 
 def _page_blocks(page: PageContent, number: int) -> list[Block]:
     positioned: list[tuple[float, object]] = []
-    for top, rows in page.tables:
+    for top, rows, *_ in page.tables:
         positioned.append((top, Table(tuple(TableRow(cells, number * 1000 + i)  # type: ignore[arg-type]
                                             for i, cells in enumerate(rows)))))
     lines = [ln for ln in page.lines
