@@ -66,6 +66,14 @@ def test_spreadsheet_merged_ranges_are_one_cell():
     assert ("一、本年新收政府信息公开申请数量", "3001", "53", "0", "0", "61", "4", "3119") in rows
 
 
+def test_doc_named_docx_and_docx_named_doc_are_read(tmp_path):
+    want = parsed("report.docx").report.application
+    (tmp_path / "a.docx").write_bytes((FORMATS / "report.doc").read_bytes())
+    (tmp_path / "b.doc").write_bytes((FORMATS / "report.docx").read_bytes())
+    for name in ("a.docx", "b.doc"):
+        assert parse_file(RawFileRef(tmp_path / name, name)).report.application == want
+
+
 def test_et_is_read_as_a_spreadsheet(tmp_path):
     path = tmp_path / "report.et"
     shutil.copy(FORMATS / "report.xls", path)

@@ -43,7 +43,10 @@ def _read(data: bytes, source_format: str) -> Document:
         text, encoding = decode(data)
         return text_to_document(text, encoding)
     if source_format == "docx":
-        if actual != "a zip archive (or Office file)":
+        if actual == _OLE:  # an old .doc saved under the new name
+            from pipeline.core.readers.office import read_word
+            return read_word(data, "doc")
+        if actual != _ZIP:
             raise Rejected(f"not a Word .docx file: the bytes are {actual or 'not a zip archive'}")
         from pipeline.core.readers.docx import read_docx
         return read_docx(data)
