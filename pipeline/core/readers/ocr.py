@@ -4,7 +4,9 @@ detection and recognition weights that ship inside its wheel (nothing is downloa
 Each page is rendered by pdfium, straightened (the skew is measured on the long horizontal rules), and
 its ruling lines are found in the image (long horizontal and vertical runs of dark pixels); the cells
 come from the lines exactly as for a PDF with a text layer (`pdf._cells`). The OCR'd text boxes, split
-into characters, go to the cell that holds their centre; the text outside the tables becomes lines.
+into characters, go to the cell that holds their centre; a cell left empty by the detector, or read with
+low confidence or not as a number, is recognised a second time on its own (`_second_reading`); the text
+outside the tables becomes lines.
 Every cell keeps its confidence (the lowest of its characters'; `Document.confidence`); a number read
 below MIN_CONFIDENCE is left blank (NULL, never a guess) and the Document's note lists it, with the
 mean confidence of the pages; the note reaches raw_file.error.
@@ -127,19 +129,25 @@ def _page(engine, gray, pdf_reader, number: int):
     for box, text, score, words in zip(boxes, result.txts or (), result.scores or (),
                                        result.word_results or ()):
         chars.extend(_characters(box, text, score, words))
-    chars.extend(_empty_cells(engine, clean, edges, chars, pdf_reader))
+    chars = _second_reading(engine, clean, edges, chars, pdf_reader)
     return _assemble(chars, edges, pdf_reader, number)
 
 
-def _empty_cells(engine, clean, edges, chars, pdf_reader) -> list:
-    """Text of the cells that hold ink but no OCR'd character: the detector misses a lone small glyph
-    (a "0" in a wide cell), so such a cell is recognised on its own."""
+def _second_reading(engine, clean, edges, chars, pdf_reader) -> list:
+    """The characters again, with some cells read a second time on their own: a cell that holds ink but
+    no OCR'd character (the detector misses a lone small glyph, a "0" in a wide cell), and a short cell
+    read with low confidence or not as a number. The second reading replaces the first only where it
+    is a number read with at least MIN_CONFIDENCE; otherwise the first stands (and is blanked later)."""
     import numpy as np
 
-    found = []
+    out = list(chars)
     for table in pdf_reader._cells(edges):
         for x0, top, x1, bottom in table:
-            if any(x0 <= (c[1] + c[3]) / 2 < x1 and top <= (c[2] + c[4]) / 2 < bottom for c in chars):
+            members = [c for c in out if x0 <= (c[1] + c[3]) / 2 < x1 and top <= (c[2] + c[4]) / 2 < bottom]
+            text = "".join(c[0] for c in members)
+            doubtful = members and len(text) <= 8 and (
+                min(c[5] for c in members) < MIN_CONFIDENCE or not _NUMBER.fullmatch(text.strip()))
+            if members and not doubtful:
                 continue
             px0, py0 = int(x0 * SCALE) + 4, int(top * SCALE) + 4
             px1, py1 = int(x1 * SCALE) - 4, int(bottom * SCALE) - 4
@@ -154,16 +162,20 @@ def _empty_cells(engine, clean, edges, chars, pdf_reader) -> list:
             glyphs = crop[max(iy0 - pad, 0):iy1 + pad, max(ix0 - pad, 0):ix1 + pad]
             result = engine(np.stack([glyphs] * 3, axis=2), use_det=False, use_cls=False, use_rec=True,
                             text_score=TEXT_SCORE)
-            text = "".join(result.txts or ()).strip()
-            if not text:
+            again = "".join(result.txts or ()).strip()
+            if not again:
                 continue
             score = float(min(result.scores or (0.0,)))
+            if members and not (_NUMBER.fullmatch(again) and score >= MIN_CONFIDENCE):
+                continue
             gx0, gx1 = (px0 + ix0) / SCALE, (px0 + ix1) / SCALE
             gy0, gy1 = (py0 + iy0) / SCALE, (py0 + iy1) / SCALE
-            step = (gx1 - gx0) / len(text)
-            found.extend((ch, gx0 + k * step, gy0, gx0 + (k + 1) * step, gy1, score)
-                         for k, ch in enumerate(text))
-    return found
+            step = (gx1 - gx0) / len(again)
+            gone = {id(c) for c in members}
+            out = [c for c in out if id(c) not in gone]
+            out.extend((ch, gx0 + k * step, gy0, gx0 + (k + 1) * step, gy1, score)
+                       for k, ch in enumerate(again))
+    return out
 
 
 def _characters(box, text: str, score: float, words) -> list[tuple[str, float, float, float, float, float]]:
