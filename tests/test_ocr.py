@@ -3,11 +3,12 @@ speckled, JPEG; tests/fixtures/formats/make_scan.py). OCR costs seconds per page
 per test session."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 
-from pipeline.core.readers import Rejected, read_document
+from pipeline.core.readers import Rejected, ocr, read_document
 from tests.conftest import FIXTURES
 
 FORMATS = FIXTURES / "formats"
@@ -15,7 +16,16 @@ SCAN = FORMATS / "scan_huaian_p4.pdf"
 
 
 @pytest.fixture(scope="module")
-def scanned():
+def ocr_cache(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ocr-cache")
+    before = os.environ["DISCLOSURE_OCR_CACHE"]  # set for the session by conftest
+    os.environ["DISCLOSURE_OCR_CACHE"] = str(folder)
+    yield folder
+    os.environ["DISCLOSURE_OCR_CACHE"] = before
+
+
+@pytest.fixture(scope="module")
+def scanned(ocr_cache):
     return read_document(SCAN.read_bytes(), "pdf")
 
 
@@ -51,6 +61,13 @@ def test_ocr_numbers_are_right_or_blank(scanned, text_layer_rows):
                 right += got == want
                 blank += got == ""
     assert right >= 85  # of the 14 × 7 values of §三 on this page: 89 right, the rest blank, none wrong
+
+
+def test_ocr_pages_are_kept_and_not_read_again(scanned, ocr_cache, monkeypatch):
+    assert len(list(ocr_cache.glob("*.0.v*.json"))) == 1
+    monkeypatch.setattr(ocr, "_engine", lambda: pytest.fail("the page was OCR'd again"))
+    again = read_document(SCAN.read_bytes(), "pdf")
+    assert again.blocks == scanned.blocks and again.note == scanned.note
 
 
 def test_ocr_off_rejects_a_scan(monkeypatch):

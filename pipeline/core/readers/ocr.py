@@ -12,17 +12,24 @@ below MIN_CONFIDENCE is left blank (NULL, never a guess) and the Document's note
 mean confidence of the pages; the note reaches raw_file.error.
 
 DISCLOSURE_OCR=off turns OCR off (a scan is then rejected as before); `auto` (the default) OCRs a PDF
-without a text layer. OCR costs seconds per page: a scan of 6 pages takes about half a minute of CPU.
+without a text layer. Every OCR'd page is kept (DISCLOSURE_OCR_CACHE, by default
+~/.cache/disclosure-warehouse/ocr, by file hash and page), so that a run interrupted in a long scan
+resumes without reading its pages again. OCR costs seconds per page: a scan of 6 pages takes about half
+a minute of CPU.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import statistics
 import threading
+from pathlib import Path
 
 from pipeline.core.readers.safety import UnsafeInput
 
+OCR_VERSION = 1  # the cached pages of an older version are read again
 SCALE = 2.0  # render at 144 dpi: the small table digits of a report stay legible
 MIN_CONFIDENCE = 0.50  # a number read with less is left blank (the labels are kept: they are matched loosely)
 MAX_PAGES = 40
@@ -60,24 +67,29 @@ def ocr_pdf(data: bytes):
 
     from pipeline.core.readers import pdf as pdf_reader
 
-    try:
-        engine = _engine()
-    except Exception as exc:  # the OCR engine is not installed or cannot start
-        raise UnsafeInput(f"no text layer and OCR unavailable ({type(exc).__name__}: {str(exc)[:100]})") \
-            from exc
     document = pdfium.PdfDocument(data)
+    cache = _cache_dir()
+    digest = hashlib.sha256(data).hexdigest()
     try:
         if len(document) > MAX_PAGES:
             raise UnsafeInput(f"scan with {len(document)} pages, more than {MAX_PAGES} to OCR: "
                               "not an annual report")
         pages, scores, blanked = [], [], []
         for index in range(len(document)):
-            page = document[index]
-            try:
-                image = page.render(scale=SCALE, grayscale=True).to_numpy()
-            finally:
-                page.close()
-            content, page_scores, page_blanked = _page(engine, _gray(image), pdf_reader, index + 1)
+            saved = cache / f"{digest}.{index}.v{OCR_VERSION}.json" if cache else None
+            if saved is not None and saved.exists():  # read before: an interrupted run resumes here
+                found = json.loads(saved.read_text(encoding="utf-8"))
+                chars, edges = [tuple(c) for c in found["chars"]], [tuple(e) for e in found["edges"]]
+            else:
+                page = document[index]
+                try:
+                    image = page.render(scale=SCALE, grayscale=True).to_numpy()
+                finally:
+                    page.close()
+                chars, edges = _page(_started_engine(), _gray(image), pdf_reader)
+                if saved is not None:
+                    _save(saved, {"chars": chars, "edges": edges})
+            content, page_scores, page_blanked = _assemble(chars, edges, pdf_reader, index + 1)
             pages.append(content)
             scores.extend(page_scores)
             blanked.extend(page_blanked)
@@ -92,6 +104,35 @@ def ocr_pdf(data: bytes):
     return pages, note
 
 
+def _started_engine():
+    try:
+        return _engine()
+    except Exception as exc:  # the OCR engine is not installed or cannot start
+        raise UnsafeInput(f"no text layer and OCR unavailable ({type(exc).__name__}: {str(exc)[:100]})") \
+            from exc
+
+
+def _cache_dir() -> Path | None:
+    """Where each OCR'd page is kept, by the file's hash and the page: DISCLOSURE_OCR_CACHE, by default
+    the user's cache folder; `off` keeps nothing."""
+    value = os.environ.get("DISCLOSURE_OCR_CACHE", "")
+    if value.lower() == "off":
+        return None
+    if value:
+        return Path(value)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "disclosure-warehouse" / "ocr"
+
+
+def _save(path: Path, content: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a read-only or full disk: the page is read again next time
+        pass
+
+
 def _gray(image):
     import numpy as np
 
@@ -100,7 +141,8 @@ def _gray(image):
     return image.astype(np.uint8)
 
 
-def _page(engine, gray, pdf_reader, number: int):
+def _page(engine, gray, pdf_reader) -> tuple[list, list]:
+    """(characters with their confidence, ruling lines) of one rendered page."""
     import cv2
     import numpy as np
 
@@ -130,7 +172,7 @@ def _page(engine, gray, pdf_reader, number: int):
                                        result.word_results or ()):
         chars.extend(_characters(box, text, score, words))
     chars = _second_reading(engine, clean, edges, chars, pdf_reader)
-    return _assemble(chars, edges, pdf_reader, number)
+    return [(c[0], *map(float, c[1:])) for c in chars], [(e[0], *map(float, e[1:])) for e in edges]
 
 
 def _second_reading(engine, clean, edges, chars, pdf_reader) -> list:
