@@ -19,9 +19,10 @@ class RawFile(pa.DataFrameModel):
     file_sha256: str = pa.Field(str_length={"min_value": 64, "max_value": 64},
                                 description="sha256 of the bytes")
     bytes: pl.Int64 = pa.Field(ge=0, description="file size")
-    source_format: str = pa.Field(isin=list(cb.SOURCE_FORMATS), description="txt docx html pdf unknown")
+    source_format: str = pa.Field(isin=list(cb.SOURCE_FORMATS), description="txt docx html pdf doc xls unknown")
     status: str = pa.Field(isin=list(cb.STATUSES), description="parsed, partial or rejected")
-    error: str = pa.Field(nullable=True, description="why rejected or partial; NULL when parsed")
+    error: str = pa.Field(nullable=True, description="why rejected or partial, and how the text was read "
+                       "when not from the text layer (OCR, a fallback reader); else NULL")
     report_id: str = pa.Field(nullable=True, **_ID, description="NULL when rejected")
 
     class Config:

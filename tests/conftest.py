@@ -36,3 +36,12 @@ def seeds_golden() -> dict:
 @pytest.fixture(scope="session")
 def real_golden() -> dict:
     return json.loads((REAL / "golden.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ocr_pages_kept_in_a_temporary_folder(tmp_path_factory):
+    """Scans OCR'd by the tests (hostile files, end-to-end builds) keep their pages out of ~/.cache."""
+    import os
+
+    if "DISCLOSURE_OCR_CACHE" not in os.environ:
+        os.environ["DISCLOSURE_OCR_CACHE"] = str(tmp_path_factory.mktemp("ocr-pages"))

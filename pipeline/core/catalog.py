@@ -89,7 +89,7 @@ FROM dim_report r JOIN raw_file f ON f.source_path = r.source_path""", {
         "format_version": "2021 (国办公开办函〔2021〕30号) or 2019 (〔2019〕60号)",
         "published_on": "date printed at the end of the report",
         "status": "parsed or partial (from raw_file)",
-        "error": "why partial (NULL when parsed)",
+        "error": "why partial, and how the text was read when not from the text layer (OCR, fallback)",
         "source_path": "raw file, relative to the raw folder",
         "error_findings": "number of error-severity dq_finding rows",
         "warning_findings": "number of warning-severity dq_finding rows",

@@ -13,9 +13,11 @@ FORMAT_2021 = "2021"  # 国办公开办函〔2021〕30号
 FORMAT_2019 = "2019"  # 国办公开办函〔2019〕60号 (reports for 2019 and 2020)
 FORMAT_VERSIONS = (FORMAT_2021, FORMAT_2019)
 
-SOURCE_FORMATS = ("txt", "docx", "html", "pdf", "unknown")
+SOURCE_FORMATS = ("txt", "docx", "html", "pdf", "doc", "xls", "unknown")
 FILE_EXTENSIONS = {".txt": "txt", ".text": "txt", ".docx": "docx", ".html": "html", ".htm": "html",
-                   ".pdf": "pdf"}
+                   ".pdf": "pdf", ".doc": "doc", ".wps": "doc", ".xls": "xls", ".et": "xls", ".xlsx": "xls"}
+# .wps (WPS Writer) is read as Word 97–2003 binary and .et (WPS Spreadsheets) and .xlsx as spreadsheets: one
+# source format per reader, so that byte-identical files under two extensions stay one report
 
 STATUS_PARSED, STATUS_PARTIAL, STATUS_REJECTED = "parsed", "partial", "rejected"
 STATUSES = (STATUS_PARSED, STATUS_PARTIAL, STATUS_REJECTED)

@@ -38,6 +38,8 @@ class Document:
     blocks: tuple[Block, ...]
     source_format: str
     encoding: str | None = None
+    note: str | None = None  # how the text was read, when raw_file should say so (OCR, a fallback reader)
+    confidence: dict[int, tuple[float, ...]] | None = None  # OCR: row line → each cell's confidence
 
     @property
     def paragraphs(self) -> list[Paragraph]:

@@ -251,7 +251,8 @@ def parse_file(ref: RawFileRef, max_bytes: int = DEFAULT_MAX_BYTES, timings: Cou
                 timings["parse"] += now - read_done
     problems = [f for f in report.findings if f.check_name in _PARTIAL_CHECKS and f.severity == cb.SEVERITY_ERROR]
     status = cb.STATUS_PARTIAL if problems else cb.STATUS_PARSED
-    error = "; ".join(f"{f.check_name}: {f.detail}" for f in problems)[:2000] or None
+    notes = [f"{f.check_name}: {f.detail}" for f in problems] + ([document.note] if document.note else [])
+    error = "; ".join(notes)[:2000] or None  # the reader's note (OCR, a fallback reader) also when parsed
     return ParsedFile(ref.source_path, sha, len(data), fmt, status, error, report)
 
 

@@ -1,7 +1,7 @@
 """Readers: raw bytes → `Document`, whatever the file format. Bad input raises `Rejected`.
 
-Each format goes through a maintained library (python-docx, lxml, pdfplumber); the guards in
-`safety` run first so that no library ever sees a zip bomb or an entity declaration.
+Each format goes through a maintained library (lxml, pypdfium2, pdfplumber as fallback); the guards
+in `safety` run first so that no library ever sees a zip bomb or an entity declaration.
 """
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ class Rejected(ValueError):
 
 _SIGNATURES = ((b"%PDF-", "a PDF"), (b"PK\x03\x04", "a zip archive (or Office file)"),
                (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-               (b"\xd0\xcf\x11\xe0", "an old binary Office file (.doc/.xls): save it as .docx"))
+               (b"\xd0\xcf\x11\xe0", "an old binary Office file (.doc/.xls)"))
+_OLE = "an old binary Office file (.doc/.xls)"
+_ZIP = "a zip archive (or Office file)"
 
 
 def sniff(data: bytes) -> str | None:
@@ -41,7 +43,10 @@ def _read(data: bytes, source_format: str) -> Document:
         text, encoding = decode(data)
         return text_to_document(text, encoding)
     if source_format == "docx":
-        if actual != "a zip archive (or Office file)":
+        if actual == _OLE:  # an old .doc saved under the new name
+            from pipeline.core.readers.office import read_word
+            return read_word(data, "doc")
+        if actual != _ZIP:
             raise Rejected(f"not a Word .docx file: the bytes are {actual or 'not a zip archive'}")
         from pipeline.core.readers.docx import read_docx
         return read_docx(data)
@@ -53,4 +58,18 @@ def _read(data: bytes, source_format: str) -> Document:
     if source_format == "pdf":
         from pipeline.core.readers.pdf import read_pdf
         return read_pdf(data)
-    raise Rejected("unsupported file type: only .txt, .docx, .html/.htm and .pdf reports are read")
+    if source_format == "doc":  # .doc and .wps
+        if actual == _ZIP:  # a .docx saved under the old name
+            from pipeline.core.readers.docx import read_docx
+            return read_docx(data)
+        if actual != _OLE:
+            raise Rejected(f"not a Word/WPS document: the bytes are {actual or 'not an Office file'}")
+        from pipeline.core.readers.office import read_word
+        return read_word(data, source_format)
+    if source_format == "xls":  # .xls, .et and .xlsx
+        if actual not in (_OLE, _ZIP):
+            raise Rejected(f"not a spreadsheet: the bytes are {actual or 'not an Office file'}")
+        from pipeline.core.readers.office import read_spreadsheet
+        return read_spreadsheet(data, source_format)
+    raise Rejected("unsupported file type: only .txt, .docx, .doc, .wps, .xls, .xlsx, .et, .html/.htm "
+                   "and .pdf reports are read")
