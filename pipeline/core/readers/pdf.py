@@ -109,7 +109,10 @@ def _pdfium_pages(data: bytes) -> tuple[list[PageContent], int]:
         if len(pdf) > MAX_PAGES:
             raise UnsafeInput(f"PDF with {len(pdf)} pages, more than {MAX_PAGES}: not an annual report")
         for index in range(len(pdf)):
-            page = pdf[index]
+            try:
+                page = pdf[index]
+            except pdfium.PdfiumError as exc:  # a damaged page object (e.g. one that refers to itself)
+                raise UnsafeInput(f"broken PDF: page {index + 1} cannot be loaded ({str(exc)[:200]})") from exc
             try:
                 height = page.get_height()
                 textpage = page.get_textpage()
