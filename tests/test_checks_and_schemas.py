@@ -11,15 +11,19 @@ import pytest
 
 from pipeline.core import checks
 from pipeline.core import codebook as cb
-from pipeline.core.build import build_frames, validate
-from pipeline.core.files import discover, parse_files
+from pipeline.core.build import parse_folder, validate
 from pipeline.core.warehouse import WarehouseLocked, build_lock, publish
 from tests.conftest import RAW
 
 
+def built_frames(raw, cache) -> dict[str, pl.DataFrame]:
+    """The contract tables as the build publishes them (the nightly job's path), as frames."""
+    return parse_folder(raw, cache, workers=1).frames
+
+
 @pytest.fixture(scope="module")
-def seed_frames() -> dict[str, pl.DataFrame]:
-    return build_frames(parse_files(discover(RAW), workers=1))
+def seed_frames(tmp_path_factory) -> dict[str, pl.DataFrame]:
+    return built_frames(RAW, tmp_path_factory.mktemp("seeds") / "cache")
 
 
 def _set(frame: pl.DataFrame, where: pl.Expr, column: str, value) -> pl.DataFrame:
@@ -28,7 +32,10 @@ def _set(frame: pl.DataFrame, where: pl.Expr, column: str, value) -> pl.DataFram
 
 
 def _findings(frames: dict[str, pl.DataFrame], report_id: str) -> list[tuple[str, str]]:
-    out = checks.all_findings(frames)
+    """What the build's checks find in (altered) frames: the per-report checks the parse workers run
+    and the cross-report checks of the assembly step."""
+    out = pl.concat([checks.report_findings(frames),
+                     checks.cross_report_findings(frames["fact_application"], frames["dim_report"])])
     return [(c, d) for r, c, _, d in out.iter_rows() if r == report_id]
 
 
@@ -145,7 +152,7 @@ def test_same_agency_and_year_from_two_files_is_a_duplicate(tmp_path):
     (tmp_path / "a.txt").write_bytes(source.read_bytes())
     (tmp_path / "a_copy.txt").write_bytes(source.read_bytes())  # identical bytes: one report, no duplicate
     (tmp_path / "b.txt").write_bytes(source.read_bytes() + "\n（网站转载版）\n".encode())
-    frames = build_frames(parse_files(discover(tmp_path), workers=1))
+    frames = built_frames(tmp_path, tmp_path.with_name(tmp_path.name + ".cache"))
     dups = frames["dq_finding"].filter(pl.col("check_name") == cb.CHECK_DUPLICATE_REPORT)
     assert frames["dim_report"].height == 2
     assert sorted(dups["detail"].to_list()) == ["沂源县悦庄镇人民政府 2024 is also loaded from a.txt",
@@ -158,7 +165,7 @@ def test_prose_that_contradicts_the_table(tmp_path):
     (tmp_path / "said_none.txt").write_text(text, encoding="utf-8")
     (tmp_path / "said_three.txt").write_text(text.replace("未收到政府信息公开申请", "共收到政府信息公开申请3件"),
                                              encoding="utf-8")
-    frames = build_frames(parse_files(discover(tmp_path), workers=1))
+    frames = built_frames(tmp_path, tmp_path.with_name(tmp_path.name + ".cache"))
     ids = dict(frames["dim_report"].select("source_path", "report_id").iter_rows())
     found = {(r, d) for r, c, _, d in frames["dq_finding"].iter_rows() if c == cb.CHECK_TEXT_TABLE_MISMATCH}
     assert found == {(ids["said_three.txt"], "prose says 3 applications received "
