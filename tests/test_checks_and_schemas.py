@@ -11,9 +11,10 @@ import pytest
 
 from pipeline.core import checks
 from pipeline.core import codebook as cb
-from pipeline.core.build import parse_folder, validate
+from assets.checks import CHECK_SPECS, finding_check_results
+from pipeline.core.build import build_warehouse, parse_folder, validate
 from pipeline.core.warehouse import WarehouseLocked, build_lock, publish
-from tests.conftest import RAW
+from tests.conftest import RAW, REAL
 
 
 def built_frames(raw, cache) -> dict[str, pl.DataFrame]:
@@ -170,3 +171,40 @@ def test_prose_that_contradicts_the_table(tmp_path):
     found = {(r, d) for r, c, _, d in frames["dq_finding"].iter_rows() if c == cb.CHECK_TEXT_TABLE_MISMATCH}
     assert found == {(ids["said_three.txt"], "prose says 3 applications received "
                       "('2023年我镇共收到政府信息公开申请3件'), §三 row 1 总计 is 0")}
+
+
+def test_findings_have_the_severity_dim_check_declares_and_a_cut_page_is_partial(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for f in [*RAW.iterdir(), *(REAL.glob("*.txt"))]:
+        (raw / f.name).write_bytes(f.read_bytes())
+    text = next(RAW.glob("000_*.txt")).read_text(encoding="utf-8")
+    (raw / "cut_before_review.txt").write_text(text[:text.index("四、政府信息公开行政复议")], encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    build_warehouse(raw, warehouse, workers=1)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT DISTINCT f.check_name, f.severity, c.severity FROM dq_finding f "
+                           "LEFT JOIN dim_check c USING (check_name) "
+                           "WHERE c.severity IS DISTINCT FROM f.severity").fetchall() == []
+        cut = "WHERE source_path = 'cut_before_review.txt'"
+        status, error = con.execute(f"SELECT status, error FROM raw_file {cut}").fetchone()
+        found = con.execute("SELECT check_name, severity, detail FROM dq_finding JOIN raw_file "
+                            f"USING (report_id) {cut} ORDER BY ALL").fetchall()
+    assert status == cb.STATUS_PARTIAL and error.startswith(cb.CHECK_INCOMPLETE_TABLE)
+    assert (cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+            "§四 review/litigation figures not found; all 15 cells are NULL") in found
+    assert {s for c, s, _ in found if c == cb.CHECK_MISSING_SECTION} == {cb.SEVERITY_WARNING}
+
+
+def test_incomplete_table_is_filed_under_the_table_it_concerns():
+    findings = pl.DataFrame({"report_id": ["a", "b", "c"], "check_name": [cb.CHECK_INCOMPLETE_TABLE] * 3,
+                             "severity": [cb.SEVERITY_ERROR] * 3,
+                             "detail": ["§二 rows missing: x", "§三 row 1: blank cells total",
+                                        "§四 blank cells"]})
+    results = {(str(r.asset_key.path[-1]), r.check_name): r.metadata["findings"].value
+               for r in finding_check_results(findings)}
+    assert {t: n for (t, c), n in results.items() if c == cb.CHECK_INCOMPLETE_TABLE} == {
+        "fact_proactive_disclosure": 1, "fact_application": 1, "fact_review_litigation": 1}
+    specs = {(s.asset_key.path[-1], s.name) for s in CHECK_SPECS}
+    assert {t for t, c in specs if c == cb.CHECK_INCOMPLETE_TABLE} == {
+        "fact_proactive_disclosure", "fact_application", "fact_review_litigation"}

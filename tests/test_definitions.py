@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.checks import check_tables
 from pipeline import definitions
 from pipeline.core import codebook as cb
 
@@ -28,8 +29,8 @@ def test_asset_graph_from_raw_files_to_every_contract_table():
 def test_every_codebook_check_is_an_asset_check_on_its_table():
     graph = definitions.defs.resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
-    assert checks == {(c.table, c.name) for c in cb.CHECKS} | {("raw_file", "every_file_accounted"),
-                                                                ("fact_application", "full_application_grid")}
+    assert checks == {(t, c.name) for c in cb.CHECKS for t in check_tables(c)} | {
+        ("raw_file", "every_file_accounted"), ("fact_application", "full_application_grid")}
     blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
     assert blocking == {"every_file_accounted", "full_application_grid"}
 

@@ -32,7 +32,7 @@ from pipeline.core.records import ParsedFile
 from schemas.tables import TABLE_MODELS, polars_schema
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-_PARTIAL_CHECKS = (cb.CHECK_INCOMPLETE_TABLE, cb.CHECK_MISSING_SECTION, cb.CHECK_VALUE_OUT_OF_RANGE)
+_PARTIAL_CHECKS = (cb.CHECK_INCOMPLETE_TABLE, cb.CHECK_VALUE_OUT_OF_RANGE)  # as errors: the report is partial
 
 
 @dataclass(frozen=True)
