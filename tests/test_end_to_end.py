@@ -15,7 +15,7 @@ from tests.golden import compare
 
 
 def materialize(raw_dir, warehouse) -> dg.ExecuteInProcessResult:
-    defs = definitions.defs
+    defs = definitions.defs()
     job = defs.resolve_implicit_global_asset_job_def()
     return job.execute_in_process(resources={"raw_folder": RawFolder(path=str(raw_dir)),
                                              "warehouse": Warehouse(path=str(warehouse))},
