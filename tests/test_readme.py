@@ -78,3 +78,9 @@ def test_the_readme_dg_command_builds_without_a_deprecation_warning(tmp_path):
     assert "Warning" not in done.stdout + done.stderr
     with duckdb.connect(str(tmp_path / "wh" / "disclosure.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw_file").fetchone()[0] == 5
+    # the Scale section's partition example, with a single partition
+    part = subprocess.run([str(dg) if dg.exists() else "dg", "launch", "--assets", "parsed_reports",
+                           "--partition", "000"], cwd=ROOT, env={**env, "DISCLOSURE_PARSE_PARTITIONS": "1"},
+                          capture_output=True, text=True, timeout=600)
+    assert part.returncode == 0, part.stderr[-3000:]
+    assert "Warning" not in part.stdout + part.stderr and "partition 000: 5 files" in part.stderr
