@@ -9,16 +9,14 @@ import polars as pl
 from assets.checks import CHECK_SPECS, finding_check_results, structural_check_results
 from assets.resources import Warehouse
 from pipeline.core import normalize
-from pipeline.core.build import (build_digest, checked_tables, ensure_quality_report, parquet_dir_for,
-                                  published_digest, publish_warehouse)
+from pipeline.core.build import (CONTRACT_TABLES, build_digest, checked_tables, ensure_quality_report,
+                                  parquet_dir_for, published_digest, publish_warehouse)
 from pipeline.core.quality_report import quality_report_path, write_quality_report
 from pipeline.core.warehouse import SegmentedTable, build_lock, export_parquet, lock_path_for, release_lock
 from schemas.tables import TABLE_MODELS
 
 GROUP = "warehouse"
-REPORT_TABLES = ("raw_file", "dim_report", "fact_application", "fact_proactive_disclosure",
-                 "fact_review_litigation", "fact_disclosure_channel", "fact_proposal")
-ALL_TABLES = REPORT_TABLES + ("dq_finding",)
+ALL_TABLES = CONTRACT_TABLES  # one asset each, in the contract's order (dq_finding last)
 OWNERS = ["team:disclosure-data"]
 
 
