@@ -5,14 +5,14 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline import settings
-from pipeline.core.files import Budget
+from pipeline.core.files import DEFAULT_MAX_BYTES, Budget
 
 
 class RawFolder(dg.ConfigurableResource):
     """Folder of raw report files, searched recursively."""
 
     path: str = settings.DEFAULT_RAW_DIR
-    max_file_bytes: int = 50 * 1024 * 1024
+    max_file_bytes: int = DEFAULT_MAX_BYTES
     workers: int = 0  # 0: one per core
     file_seconds: float = settings.DEFAULT_FILE_SECONDS  # per file, in a parse worker
     file_memory_bytes: int = settings.DEFAULT_FILE_MEMORY_MB * 1024 * 1024

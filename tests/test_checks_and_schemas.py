@@ -11,15 +11,20 @@ import pytest
 
 from pipeline.core import checks
 from pipeline.core import codebook as cb
-from pipeline.core.build import build_frames, validate
-from pipeline.core.files import discover, parse_files
+from assets.checks import CHECK_SPECS, finding_check_results
+from pipeline.core.build import build_warehouse, parse_folder, validate
 from pipeline.core.warehouse import WarehouseLocked, build_lock, publish
-from tests.conftest import RAW
+from tests.conftest import RAW, REAL
+
+
+def built_frames(raw, cache) -> dict[str, pl.DataFrame]:
+    """The contract tables as the build publishes them (the nightly job's path), as frames."""
+    return parse_folder(raw, cache, workers=1).frames
 
 
 @pytest.fixture(scope="module")
-def seed_frames() -> dict[str, pl.DataFrame]:
-    return build_frames(parse_files(discover(RAW), workers=1))
+def seed_frames(tmp_path_factory) -> dict[str, pl.DataFrame]:
+    return built_frames(RAW, tmp_path_factory.mktemp("seeds") / "cache")
 
 
 def _set(frame: pl.DataFrame, where: pl.Expr, column: str, value) -> pl.DataFrame:
@@ -28,7 +33,10 @@ def _set(frame: pl.DataFrame, where: pl.Expr, column: str, value) -> pl.DataFram
 
 
 def _findings(frames: dict[str, pl.DataFrame], report_id: str) -> list[tuple[str, str]]:
-    out = checks.all_findings(frames)
+    """What the build's checks find in (altered) frames: the per-report checks the parse workers run
+    and the cross-report checks of the assembly step."""
+    out = pl.concat([checks.report_findings(frames),
+                     checks.cross_report_findings(frames["fact_application"], frames["dim_report"])])
     return [(c, d) for r, c, _, d in out.iter_rows() if r == report_id]
 
 
@@ -147,7 +155,7 @@ def test_same_agency_and_year_from_two_files_is_a_duplicate(tmp_path):
     (tmp_path / "a.txt").write_bytes(source.read_bytes())
     (tmp_path / "a_copy.txt").write_bytes(source.read_bytes())  # identical bytes: one report, no duplicate
     (tmp_path / "b.txt").write_bytes(source.read_bytes() + "\n（网站转载版）\n".encode())
-    frames = build_frames(parse_files(discover(tmp_path), workers=1))
+    frames = built_frames(tmp_path, tmp_path.with_name(tmp_path.name + ".cache"))
     dups = frames["dq_finding"].filter(pl.col("check_name") == cb.CHECK_DUPLICATE_REPORT)
     assert frames["dim_report"].height == 2
     assert sorted(dups["detail"].to_list()) == ["沂源县悦庄镇人民政府 2024年度年报另有文件：a.txt",
@@ -160,8 +168,45 @@ def test_prose_that_contradicts_the_table(tmp_path):
     (tmp_path / "said_none.txt").write_text(text, encoding="utf-8")
     (tmp_path / "said_three.txt").write_text(text.replace("未收到政府信息公开申请", "共收到政府信息公开申请3件"),
                                              encoding="utf-8")
-    frames = build_frames(parse_files(discover(tmp_path), workers=1))
+    frames = built_frames(tmp_path, tmp_path.with_name(tmp_path.name + ".cache"))
     ids = dict(frames["dim_report"].select("source_path", "report_id").iter_rows())
     found = {(r, d) for r, c, _, d in frames["dq_finding"].iter_rows() if c == cb.CHECK_TEXT_TABLE_MISMATCH}
     assert found == {(ids["said_three.txt"], "正文称新收政府信息公开申请 3 件（“2023年我镇共收到政府信息公开申请3件”），"
                       "表格 一、本年新收政府信息公开申请数量 × 总计 为 0")}
+
+
+def test_findings_have_the_severity_dim_check_declares_and_a_cut_page_is_partial(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for f in [*RAW.iterdir(), *(REAL.glob("*.txt"))]:
+        (raw / f.name).write_bytes(f.read_bytes())
+    text = next(RAW.glob("000_*.txt")).read_text(encoding="utf-8")
+    (raw / "cut_before_review.txt").write_text(text[:text.index("四、政府信息公开行政复议")], encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    build_warehouse(raw, warehouse, workers=1)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT DISTINCT f.check_name, f.severity, c.severity FROM dq_finding f "
+                           "LEFT JOIN dim_check c USING (check_name) "
+                           "WHERE c.severity IS DISTINCT FROM f.severity").fetchall() == []
+        cut = "WHERE source_path = 'cut_before_review.txt'"
+        status, error = con.execute(f"SELECT status, error FROM raw_file {cut}").fetchone()
+        found = con.execute("SELECT check_name, severity, detail FROM dq_finding JOIN raw_file "
+                            f"USING (report_id) {cut} ORDER BY ALL").fetchall()
+    assert status == cb.STATUS_PARTIAL and error.startswith(cb.CHECK_INCOMPLETE_TABLE)
+    assert (cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
+            "§四 review/litigation figures not found; all 15 cells are NULL") in found
+    assert {s for c, s, _ in found if c == cb.CHECK_MISSING_SECTION} == {cb.SEVERITY_WARNING}
+
+
+def test_incomplete_table_is_filed_under_the_table_it_concerns():
+    findings = pl.DataFrame({"report_id": ["a", "b", "c"], "check_name": [cb.CHECK_INCOMPLETE_TABLE] * 3,
+                             "severity": [cb.SEVERITY_ERROR] * 3,
+                             "detail": ["§二 rows missing: x", "§三 row 1: blank cells total",
+                                        "§四 blank cells"]})
+    results = {(str(r.asset_key.path[-1]), r.check_name): r.metadata["findings"].value
+               for r in finding_check_results(findings)}
+    assert {t: n for (t, c), n in results.items() if c == cb.CHECK_INCOMPLETE_TABLE} == {
+        "fact_proactive_disclosure": 1, "fact_application": 1, "fact_review_litigation": 1}
+    specs = {(s.asset_key.path[-1], s.name) for s in CHECK_SPECS}
+    assert {t for t, c in specs if c == cb.CHECK_INCOMPLETE_TABLE} == {
+        "fact_proactive_disclosure", "fact_application", "fact_review_litigation"}

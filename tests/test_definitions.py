@@ -1,17 +1,23 @@
 """The Dagster definitions: graph, checks, schedule, resources (no run, no browser)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import dagster as dg
 
+from assets.checks import check_tables
 from pipeline import definitions
 from pipeline.core import codebook as cb
+from tests.conftest import ROOT
 
 TABLES = {"raw_file", "dim_report", "fact_application", "fact_proactive_disclosure", "fact_review_litigation",
           "fact_disclosure_channel", "fact_proposal", "dq_finding"}
 
 
 def test_asset_graph_from_raw_files_to_every_contract_table():
-    graph = definitions.defs.resolve_asset_graph()
+    graph = definitions.defs().resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == TABLES | {"parsed_reports", "disclosure_warehouse", "warehouse_parquet"}
     warehouse_deps = {k.to_user_string() for k in graph.get(dg.AssetKey("disclosure_warehouse")).parent_keys}
@@ -26,33 +32,44 @@ def test_asset_graph_from_raw_files_to_every_contract_table():
 
 
 def test_every_codebook_check_is_an_asset_check_on_its_table():
-    graph = definitions.defs.resolve_asset_graph()
+    graph = definitions.defs().resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
-    assert checks == {(c.table, c.name) for c in cb.CHECKS} | {("raw_file", "every_file_accounted"),
-                                                                ("fact_application", "full_application_grid")}
+    assert checks == {(t, c.name) for c in cb.CHECKS for t in check_tables(c)} | {
+        ("raw_file", "every_file_accounted"), ("fact_application", "full_application_grid")}
     blocking = {k.name for k in graph.asset_check_keys if graph.get_check_spec(k).blocking}
     assert blocking == {"every_file_accounted", "full_application_grid"}
 
 
 def test_nightly_schedule_is_on_by_default():
-    schedule = definitions.defs.resolve_schedule_def("nightly_warehouse_build")
+    schedule = definitions.defs().resolve_schedule_def("nightly_warehouse_build")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "Asia/Shanghai"
 
 
-def test_resources_follow_the_contract_env_vars(monkeypatch):
-    import importlib
-
+def test_resources_follow_the_contract_env_vars_when_the_location_loads(monkeypatch):
+    monkeypatch.delenv("DISCLOSURE_RAW_DIR", raising=False)
+    monkeypatch.delenv("DISCLOSURE_WAREHOUSE", raising=False)
+    res = definitions.defs().resources
+    assert res["raw_folder"].path == "data/raw"
+    assert res["warehouse"].path == "data/warehouse/disclosure.duckdb"
+    # read when the code location loads, not at import
     monkeypatch.setenv("DISCLOSURE_RAW_DIR", "/srv/reports")
     monkeypatch.setenv("DISCLOSURE_WAREHOUSE", "/srv/w.duckdb")
-    reloaded = importlib.reload(definitions)
-    try:
-        res = reloaded.defs.resources
-        assert res["raw_folder"].path == "/srv/reports" and res["warehouse"].path == "/srv/w.duckdb"
-    finally:
-        monkeypatch.delenv("DISCLOSURE_RAW_DIR")
-        monkeypatch.delenv("DISCLOSURE_WAREHOUSE")
-        importlib.reload(definitions)
+    res = definitions.defs().resources
+    assert res["raw_folder"].path == "/srv/reports" and res["warehouse"].path == "/srv/w.duckdb"
+    monkeypatch.setenv("DISCLOSURE_PARSE_PARTITIONS", "2")
+    assert definitions.defs().resolve_assets_def("parsed_reports").partitions_def.get_partition_keys() == [
+        "000", "001"]
+
+
+def test_the_module_reads_no_environment_at_import():
+    probe = ("import pipeline.definitions as d\nprint('imported')\n"
+             "try:\n    d.defs()\nexcept ValueError as e:\n    print(e)")
+    env = {**os.environ, "DISCLOSURE_EXECUTOR": "bogus"}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.splitlines() == [
+        "imported", "unknown executor 'bogus'; choose one of in_process, multiprocess"]
 
 
 def test_parse_partitions_and_executor_are_configuration(monkeypatch):
@@ -60,13 +77,13 @@ def test_parse_partitions_and_executor_are_configuration(monkeypatch):
     parse = partitioned.resolve_assets_def("parsed_reports")
     assert parse.partitions_def.get_partition_keys() == ["000", "001", "002", "003"]
     assert partitioned.resolve_job_def("build_warehouse").executor_def.name == "multiprocess"
-    assert definitions.defs.resolve_job_def("build_warehouse").executor_def.name == "in_process"
+    assert definitions.defs().resolve_job_def("build_warehouse").executor_def.name == "in_process"
 
 
 def test_new_files_sensor_is_off_by_default_and_fires_only_on_change(tmp_path):
     from assets.resources import RawFolder
 
-    sensor = definitions.defs.resolve_sensor_def("new_raw_files")
+    sensor = definitions.defs().resolve_sensor_def("new_raw_files")
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
     resources = {"raw_folder": RawFolder(path=str(tmp_path))}

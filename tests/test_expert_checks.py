@@ -11,8 +11,7 @@ import pytest
 
 from pipeline.core import checks
 from pipeline.core import codebook as cb
-from pipeline.core.build import build_frames, build_warehouse
-from pipeline.core.files import discover, parse_files
+from pipeline.core.build import build_warehouse, parse_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -22,9 +21,14 @@ NEW_CHECKS = (cb.CHECK_IN_FORCE_MISMATCH, cb.CHECK_PROSE_YEAR_MISMATCH, cb.CHECK
               cb.CHECK_SIMILAR_PROSE)
 
 
+def built_frames(raw: Path, cache: Path, workers: int = 1) -> dict[str, pl.DataFrame]:
+    """The contract tables as the nightly build publishes them, as frames."""
+    return parse_folder(raw, cache, workers=workers).frames
+
+
 @pytest.fixture(scope="module")
-def seed_frames() -> dict[str, pl.DataFrame]:
-    return build_frames(parse_files(discover(RAW), workers=1))
+def seed_frames(tmp_path_factory) -> dict[str, pl.DataFrame]:
+    return built_frames(RAW, tmp_path_factory.mktemp("seeds") / "cache")
 
 
 def _seed_text() -> str:
@@ -32,9 +36,11 @@ def _seed_text() -> str:
 
 
 def _found(tmp_path: Path, texts: dict[str, str], check: str) -> dict[str, list[str]]:
+    raw = tmp_path / "raw"
+    raw.mkdir(exist_ok=True)
     for name, text in texts.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    frames = build_frames(parse_files(discover(tmp_path), workers=1))
+        (raw / name).write_text(text, encoding="utf-8")
+    frames = built_frames(raw, tmp_path / "cache")
     paths = dict(frames["dim_report"].select("report_id", "source_path").iter_rows())
     out: dict[str, list[str]] = {}
     for rid, name, _, detail in frames["dq_finding"].iter_rows():
@@ -52,9 +58,11 @@ def test_new_checks_are_silent_on_the_real_reports(tmp_path):
     folder: similar_prose compares every pair of them too."""
     independent = ROOT / "tests" / "fixtures" / "independent" / "pages"
     real = [*REAL.glob("pages/*.txt"), *REAL.glob("pdf/*.pdf"), *REAL.glob("*.txt")]
+    raw = tmp_path / "raw"
+    raw.mkdir()
     for path in [*real, *independent.iterdir()]:
-        shutil.copy(path, tmp_path / path.name)
-    frames = build_frames(parse_files(discover(tmp_path), workers=2))
+        shutil.copy(path, raw / path.name)
+    frames = built_frames(raw, tmp_path / "cache", workers=2)
     assert frames["dim_report"].height >= 97
     assert frames["dq_finding"].filter(pl.col("check_name").is_in(NEW_CHECKS)).is_empty()
 
@@ -180,8 +188,9 @@ def _renamed(text: str, place: str) -> str:
 
 
 def test_similar_prose_finds_a_report_copied_into_another_agencys_name(tmp_path):
+    (tmp_path / "raw").mkdir()
     for path in RAW.iterdir():
-        shutil.copy(path, tmp_path / path.name)
+        shutil.copy(path, tmp_path / "raw" / path.name)
     found = _found(tmp_path, {"copied.txt": _renamed(_seed_text(), "石马")}, cb.CHECK_SIMILAR_PROSE)
     assert found == {
         "000_91f067580f967c3a.txt": ["第一、五、六部分文字与博山区石马镇人民政府2023年度年报（copied.txt）约 94% 相同"

@@ -55,7 +55,7 @@ def test_hostile_files_beside_the_samples_build_in_one_run(tmp_path, raw, seeds_
     expected |= {name: ("rejected", why) for name, why in EXPECTED_REASON.items()}
     expected |= make_unsafe_entries(raw, tmp_path / "outside", sample.encode())
     warehouse = tmp_path / "wh" / "disclosure.duckdb"
-    job = definitions.defs.resolve_implicit_global_asset_job_def()
+    job = definitions.defs().resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), resources={
         "raw_folder": RawFolder(path=str(raw), file_seconds=SMALL.seconds,
                                 file_memory_bytes=SMALL.memory_bytes),
@@ -365,7 +365,7 @@ def test_the_new_files_sensor_survives_odd_names_and_dangling_links(tmp_path):
     (tmp_path / "dangling.txt").symlink_to(tmp_path / "gone.txt")
     with open(os.fsencode(tmp_path) + b"/\xff\xfe.txt", "wb") as fh:
         fh.write(b"x")
-    sensor = definitions.defs.resolve_sensor_def("new_raw_files")
+    sensor = definitions.defs().resolve_sensor_def("new_raw_files")
     context = dg.build_sensor_context(resources={"raw_folder": RawFolder(path=str(tmp_path))})
     tick = sensor.evaluate_tick(context)
     assert len(tick.run_requests) == 1 and tick.run_requests[0].tags["files"] == "2"
@@ -380,7 +380,7 @@ def test_a_second_dagster_run_stops_at_once_while_a_build_holds_the_warehouse(ra
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        job = definitions.defs.resolve_implicit_global_asset_job_def()
+        job = definitions.defs().resolve_implicit_global_asset_job_def()
         resources = {"raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))}
         result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
                                         resources=resources)

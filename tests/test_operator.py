@@ -32,7 +32,7 @@ def test_setup_creates_a_persistent_home_with_monitoring_retries_and_info_logs(t
         assert instance.run_monitoring_max_runtime_seconds == 14400
         assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
         assert instance.get_settings("python_logs")["python_log_level"] == "INFO"
-    assert definitions.defs.resolve_job_def("build_warehouse").tags["dagster/max_runtime"] == "14400"
+    assert definitions.defs().resolve_job_def("build_warehouse").tags["dagster/max_runtime"] == "14400"
 
 
 def test_the_readme_build_sets_up_the_home_and_the_ui_line_uses_it():
@@ -114,7 +114,7 @@ def test_a_failed_run_writes_an_alert_line_and_calls_the_webhook(tmp_path, monke
     assert line.count("\n") == 1 and f"job nightly, run {result.run_id}:" in line
     assert "disclosure build failed" in line and "the raw folder /srv/reports does not exist" in line
     assert _Hook.received == [{"text": line.strip()}]
-    assert definitions.defs.resolve_sensor_def("build_failure_alert").default_status == \
+    assert definitions.defs().resolve_sensor_def("build_failure_alert").default_status == \
         dg.DefaultSensorStatus.RUNNING
 
 

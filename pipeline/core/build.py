@@ -24,7 +24,6 @@ from pipeline.core.parser import PARSER_VERSION
 from pipeline.core.files import (DEFAULT_MAX_BYTES, UNREAD_SHA, Budget, RawFileRef, apply_reads, discover,
                                  fingerprint, parse_units, start_pool)
 from pipeline.core.quality_report import quality_report_path, write_quality_report
-from pipeline.core.records import ParsedFile
 from pipeline.core.warehouse import (SegmentedTable, build_lock, check_no_writer, exclusive, export_parquet,
                                      publish, remove_leftovers)
 from schemas.tables import TABLE_MODELS, polars_schema
@@ -53,10 +52,14 @@ class ParseRun:
         return {"files": self.files_frame, **self.units,
                 "segment_dir": pl.DataFrame({"path": [str(self.segment_dir.resolve())]})}
 
+    def tables(self) -> dict[str, Table]:
+        """The contract tables the build publishes (checks complete), before pandera."""
+        return checked_tables([self.to_parts()])
+
     @property
     def frames(self) -> dict[str, pl.DataFrame]:
-        """Every contract table (no identity checks added) as polars frames: for small folders."""
-        return {t: f.read() if isinstance(f, SegmentedTable) else f for t, f in merge_parts([self.to_parts()]).items()}
+        """The contract tables the build publishes, as polars frames: for small folders (tests)."""
+        return {t: f.read() if isinstance(f, SegmentedTable) else f for t, f in self.tables().items()}
 
 
 def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
@@ -214,28 +217,6 @@ def _in_force_rows(proactive: Table) -> pl.DataFrame:
                           f"AND measure IN ({measures})").pl()
 
 
-def table_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
-    """Contract frames (no identity checks yet) from already parsed files (tests, small folders)."""
-    units = normalize.unit_frames(list({(p.file_sha256, p.source_format): p for p in reversed(parsed)}.values()))
-    frames = normalize.assemble(normalize.files_frame(parsed), units)
-    frames.pop("carried")
-    frames.pop("prose_signature")
-    return frames
-
-
-def build_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
-    """Contract frames with every finding (similar_prose included) from already parsed files."""
-    frames = with_findings(table_frames(parsed))
-    distinct = {(p.file_sha256, p.source_format): p for p in reversed(parsed)}
-    units = normalize.unit_frames(list(distinct.values()))
-    similar = checks.similar_prose_findings(units["prose_signature"], frames["dim_report"])
-    return {**frames, "dq_finding": checks.ordered(pl.concat([frames["dq_finding"], similar]))}
-
-
-def with_findings(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    return {**frames, "dq_finding": checks.all_findings(frames)}
-
-
 def validate(frames: dict[str, Table]) -> dict[str, Table]:
     """Every frame through its pandera model (lazy: all failures at once). Raises SchemaErrors.
     Grid tables in segments were validated batch by batch where they were made."""
@@ -349,7 +330,7 @@ def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
         if not use_cache:
             shutil.rmtree(cache_dir, ignore_errors=True)
         run = parse_folder(raw_dir, cache_dir, workers, max_bytes, refs=refs, budget=budget, log=log)
-        tables = validate(checked_tables([run.to_parts()]))
+        tables = validate(run.tables())
         digest = build_digest(tables["raw_file"])  # type: ignore[arg-type]
         if published_digest(warehouse) == digest:
             ensure_quality_report(warehouse, digest)

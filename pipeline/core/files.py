@@ -29,10 +29,11 @@ from pipeline.core import codebook as cb
 from pipeline.core.parser import NotAReport, parse_document
 from pipeline.core.readers import Rejected, read_document
 from pipeline.core.records import ParsedFile
+from pipeline.settings import DEFAULT_MAX_FILE_MB
 from schemas.tables import TABLE_MODELS, polars_schema
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-_PARTIAL_CHECKS = (cb.CHECK_INCOMPLETE_TABLE, cb.CHECK_MISSING_SECTION, cb.CHECK_VALUE_OUT_OF_RANGE)
+DEFAULT_MAX_BYTES = DEFAULT_MAX_FILE_MB * 1024 * 1024
+_PARTIAL_CHECKS = (cb.CHECK_INCOMPLETE_TABLE, cb.CHECK_VALUE_OUT_OF_RANGE)  # as errors: the report is partial
 
 
 @dataclass(frozen=True)

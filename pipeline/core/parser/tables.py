@@ -451,7 +451,7 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
         rows.append(LabelledRow(label, lr.values, it.line, lr.cells))
         torn = None
     if not rows:
-        findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
+        findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
                                 "§三 application table not found; all its cells are NULL"))
         return grid, findings
     cands = [_label_candidates(r.label, format_version) if r.label and not _is_header(r.label) else None
@@ -594,7 +594,7 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
                                 "name; left NULL"))
     if not found_rows:
         if not unnamed:
-            findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
+            findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
                                     "§四 review/litigation figures not found; all 15 cells are NULL"))
         return grid, findings
     blanks = [f"{p}/{o}" for (p, o), v in grid.items() if v is None]
@@ -709,7 +709,7 @@ def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
                                     f"§二 {item}: blank cells {', '.join(blanks)}"))
     if not any_row:
-        findings.append(Finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_ERROR,
+        findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
                                 "§二 Article 20 table not found; all its cells are NULL"))
         return grid, findings
     missing = [i for i in grid_spec if i not in seen]
