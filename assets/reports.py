@@ -15,6 +15,14 @@ from pipeline.core.warehouse import acquire_lock, lock_path_for, release_lock
 
 GROUP = "ingest"
 
+# The raw report files themselves: where lineage starts. Each parse run records an observation of the
+# folder (files and bytes found), so the UI shows what the warehouse was built from.
+RAW_FILES = dg.AssetSpec(
+    "raw_report_files", group_name=GROUP, kinds={"file"}, owners=["team:disclosure-data"],
+    description="The report files under the raw folder (DISCLOSURE_RAW_DIR, searched recursively): PDF, "
+                "DOCX, .doc/.wps, .xls/.et, web pages and text, as agencies publish them. Not made here: "
+                "dropped in by people or a download job. Observed by every parse run (files, bytes).")
+
 
 def progress_logger(context: dg.AssetExecutionContext, what: str):
     """A progress callback that logs done/total, rate and time left: at most twenty lines over a
@@ -74,7 +82,7 @@ def make_parsed_reports(partitions: int = 0) -> dg.AssetsDefinition:
                       if partitions else None)
 
     @dg.asset(name="parsed_reports", group_name=GROUP, kinds={"python", "parquet"}, owners=["team:disclosure-data"],
-              description=PARSE_DESCRIPTION, partitions_def=partitions_def)
+              description=PARSE_DESCRIPTION, partitions_def=partitions_def, deps=[RAW_FILES])
     def parsed_reports(context: dg.AssetExecutionContext, raw_folder: RawFolder,
                        warehouse: Warehouse) -> dg.Output[dict[str, pl.DataFrame]]:
         started = time.perf_counter()
@@ -107,6 +115,9 @@ def make_parsed_reports(partitions: int = 0) -> dg.AssetsDefinition:
         for path, error in rejected_files(run).filter(pl.col("status") == cb.STATUS_REJECTED).select(
                 "source_path", "error").head(200).iter_rows():
             context.log.warning(f"rejected {path}: {display_name(error or '')}")  # one line, always
+        context.log_event(dg.AssetObservation(asset_key=RAW_FILES.key, metadata={
+            "files": run.files, "bytes": int(run.files_frame["bytes"].sum() or 0),
+            "raw_folder": dg.MetadataValue.path(str(raw_folder.root.resolve()))}))
         return dg.Output(run.to_parts(), metadata={
             **parse_metadata(run, raw_folder.root.resolve()),
             "seconds": round(time.perf_counter() - started, 3)})

@@ -98,9 +98,11 @@ def report_tables(context: dg.AssetExecutionContext, parsed_reports: dict, raw_f
 @dg.asset(
     group_name=GROUP, kinds={"duckdb"}, owners=OWNERS,
     ins={t: dg.AssetIn() for t in ALL_TABLES},
-    description="The DuckDB warehouse file (DISCLOSURE_WAREHOUSE): every contract table written through Arrow "
-                "into a new file, then published by an atomic rename so open read-only sessions keep working "
-                "and a failed build leaves the previous warehouse intact.",
+    description="The DuckDB warehouse file (DISCLOSURE_WAREHOUSE): every contract table written through "
+                "Arrow into a new file, then published by an atomic rename so open read-only sessions keep "
+                "working and a failed build leaves the previous warehouse intact. Inside it, beside the "
+                "contract tables: the label tables (" + ", ".join(catalog.LABEL_TABLES) + ") and the views ("
+                + ", ".join([*catalog.VIEWS, "v_catalog"]) + "), every column commented.",
 )
 def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse, **tables):
     started = time.perf_counter()
@@ -126,6 +128,9 @@ def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse
         "summary": dg.MetadataValue.md(summary),
         "build_digest": digest,
         "unchanged": unchanged,
+        "label_tables": dg.MetadataValue.md("\n".join(f"- `{t}`: {doc}"
+                                                     for t, (doc, _) in catalog.TABLE_DOCS.items())),
+        "views": dg.MetadataValue.md("\n".join(f"- `{v}`: {doc}" for v, doc in catalog.VIEW_DOCS.items())),
         **{f"rows_{t}": n for t, n in counts.items() if t in ALL_TABLES},
         "seconds": round(time.perf_counter() - started, 3),
     })

@@ -54,7 +54,8 @@ def build_definitions(parse_partitions: int = 0, executor: str = "in_process",
             default_status=dg.DefaultScheduleStatus.RUNNING,
             description="Rebuild the warehouse from the raw folder every night at 02:00 China time.")]
     return dg.Definitions(
-        assets=[parse, tables.report_tables, tables.disclosure_warehouse, tables.warehouse_parquet],
+        assets=[reports.RAW_FILES, parse, tables.report_tables, tables.disclosure_warehouse,
+                tables.warehouse_parquet],
         jobs=[job],
         sensors=[sensors.make_new_files_sensor(job), sensors.build_failure_alert],
         schedules=schedules,

@@ -19,7 +19,10 @@ TABLES = {"raw_file", "dim_report", "fact_application", "fact_proactive_disclosu
 def test_asset_graph_from_raw_files_to_every_contract_table():
     graph = definitions.defs().resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == TABLES | {"parsed_reports", "disclosure_warehouse", "warehouse_parquet"}
+    assert keys == TABLES | {"raw_report_files", "parsed_reports", "disclosure_warehouse", "warehouse_parquet"}
+    # lineage starts at the files: the raw folder is an asset of its own, upstream of the parse
+    assert {k.to_user_string() for k in graph.get(dg.AssetKey("parsed_reports")).parent_keys} == {
+        "raw_report_files"}
     warehouse_deps = {k.to_user_string() for k in graph.get(dg.AssetKey("disclosure_warehouse")).parent_keys}
     assert warehouse_deps == TABLES
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("fact_application")).parent_keys} == {"parsed_reports"}

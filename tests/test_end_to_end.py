@@ -194,3 +194,11 @@ def test_run_ends_with_a_markdown_summary(seeds_build):
     assert "| parsed | 5 |" in summary and "| partial | 1 |" in summary and "| rejected | 4 |" in summary
     assert "| incomplete_table | error | 1 |" in summary
     assert meta["quality_report"].value.endswith("disclosure.quality.html")
+
+
+def test_each_run_observes_the_raw_folder(seeds_build):
+    result, _ = seeds_build
+    seen = [e.asset_observation_data.asset_observation for e in result.get_asset_observation_events()]
+    raw = [o.metadata for o in seen if o.asset_key == dg.AssetKey("raw_report_files")]
+    assert len(raw) == 1 and raw[0]["files"].value == 10  # the five samples, a copy and four bad files
+    assert raw[0]["bytes"].value > 20_000
