@@ -10,6 +10,11 @@ import polars as pl
 from pipeline.core import codebook as cb
 
 _ID = {"str_length": {"min_value": 16, "max_value": 16}}
+# where a grid cell (§二 §三 §四) was read
+_PAGE = "PDF page the cell was read from (NULL: not a PDF)"
+_LINE = ("where the cell's row was read: line of a text file, block of a web page or Word file, row on "
+         "the PDF page; NULL when unknown")
+_TEXT = "the cell as printed, before it was read as a number"
 
 
 class RawFile(pa.DataFrameModel):
@@ -76,6 +81,9 @@ class FactApplication(pa.DataFrameModel):
     applicant: str = pa.Field(isin=list(cb.APPLICANT_CODES),
                               description="applicant column: natural_person … total (dim_applicant)")
     count: pl.Int32 = pa.Field(nullable=True, ge=0, description="NULL = blank or missing in the source")
+    source_page: pl.Int32 = pa.Field(nullable=True, description=_PAGE)
+    source_line: pl.Int32 = pa.Field(nullable=True, description=_LINE)
+    source_text: str = pa.Field(nullable=True, description=_TEXT)
 
     class Config:
         strict = True
@@ -91,6 +99,9 @@ class FactProactiveDisclosure(pa.DataFrameModel):
     measure: str = pa.Field(isin=[m.code for m in cb.PROACTIVE_MEASURES],
                             description="§二 measure: issued, in_force … (dim_proactive_measure)")
     value: pl.Float64 = pa.Field(nullable=True, description="money in 万元; 本年增/减 may be negative")
+    source_page: pl.Int32 = pa.Field(nullable=True, description=_PAGE)
+    source_line: pl.Int32 = pa.Field(nullable=True, description=_LINE)
+    source_text: str = pa.Field(nullable=True, description=_TEXT)
 
     class Config:
         strict = True
@@ -107,6 +118,9 @@ class FactReviewLitigation(pa.DataFrameModel):
                             description="upheld, corrected, other, pending or total (dim_outcome)")
     count: pl.Int32 = pa.Field(nullable=True, ge=0,
                                description="cases; NULL = blank or missing in the source")
+    source_page: pl.Int32 = pa.Field(nullable=True, description=_PAGE)
+    source_line: pl.Int32 = pa.Field(nullable=True, description=_LINE)
+    source_text: str = pa.Field(nullable=True, description=_TEXT)
 
     class Config:
         strict = True

@@ -489,3 +489,31 @@ def test_channel_rule(text, expected):
 
 def test_proposals_joined_by_a_pause_mark_are_one_figure():
     assert _parse(H, B, O, "六、其他需要报告的事项", "承办人大代表建议、政协提案共20件。").proposals == []
+
+
+# --- provenance: every grid cell says where it was read ----------------------------------------------------
+
+def test_grid_cells_carry_the_page_line_and_text_they_were_read_from(real_build):
+    with duckdb.connect(str(real_build), read_only=True) as con:
+        rid = con.execute("SELECT report_id FROM raw_file WHERE source_path = 'huaian_city_2024.pdf'").fetchone()[0]
+        app = con.execute("SELECT count, source_page, source_text FROM fact_application WHERE report_id = ? "
+                          "AND row_code = '1' AND applicant = 'total'", [rid]).fetchone()
+        review = con.execute("SELECT DISTINCT source_page FROM fact_review_litigation WHERE report_id = ?",
+                             [rid]).fetchall()
+        text_rid = con.execute("SELECT report_id FROM raw_file WHERE source_path = 'kewei_2024_pdftext.txt'"
+                               ).fetchone()[0]
+        text_cell = con.execute("SELECT source_page, source_line, source_text FROM fact_proactive_disclosure "
+                                "WHERE report_id = ? AND item = 'licensing' AND measure = 'decisions'",
+                                [text_rid]).fetchone()
+    assert app == (3119, 4, "3119")  # the Huai'an PDF prints §三 on page 4, §四 on page 5
+    assert review == [(5,)]
+    assert text_cell[0] is None and text_cell[1] > 0 and text_cell[2] is not None
+
+
+def test_a_finding_on_a_pdf_names_the_page():
+    from pipeline.core.document import Table, TableRow
+    row = ("本年新收政府信息公开申请数量", "", "0", "0", "0", "0", "0", "1")
+    doc = Document((Paragraph("高楼乡人民政府2023年政府信息公开工作年度报告", 1001),
+                    Paragraph("三、收到和处理政府信息公开申请情况", 3001), Table((TableRow(row, 4003),))), "pdf")
+    details = [f.detail for f in parse_document(doc).findings if f.check_name == "incomplete_table"]
+    assert any("§三 row 1 (page 4): blank cells natural_person" in d for d in details), details

@@ -142,12 +142,28 @@ def empty_units() -> dict[str, pl.DataFrame]:
     return {t: pl.DataFrame(schema=_unit_schema(t)) for t in UNIT_TABLES}
 
 
+def _extend_sources(sources: dict, keys: tuple, pdf: bool, pages: list, lines: list, texts: list) -> None:
+    """Where each cell was read: a PDF's lines are numbered page × 1000 + row on the page."""
+    for key in keys:
+        line, text = sources.get(key, (None, None))
+        texts.append(text)
+        if line is None:
+            pages.append(None)
+            lines.append(None)
+        elif pdf:
+            pages.append(line // 1000)
+            lines.append(line % 1000)
+        else:
+            pages.append(None)
+            lines.append(line)
+
+
 def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
     """Frames for parsed units (each `ParsedFile` is one distinct content), with the unit key.
     The grid tables (every cell of every report) are built column by column: a few list
     extensions per report instead of a tuple per cell."""
     rows: dict[str, list[tuple]] = {t: [] for t in UNIT_TABLES if t not in _GRID_SOURCES}
-    grids: dict[str, tuple[list, list, list, list, list]] = {t: ([], [], [], [], []) for t in _GRID_SOURCES}
+    grids: dict[str, tuple[list, ...]] = {t: ([], [], [], [], [], [], [], []) for t in _GRID_SOURCES}
     for p in parsed:
         key = (p.file_sha256, p.source_format)
         rows["parse_result"].append((*key, p.bytes, p.status, p.error, p.report_id, None, *_NO_ROWS))
@@ -158,12 +174,13 @@ def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
         rows["dim_report"].append((*key, rid) + tuple(getattr(r, f) for f in REPORT_FIELDS))
         for table, source in _GRID_SOURCES.items():
             keys, first, second = _grid_keys(table, r.format_version)
-            formats, ids, firsts, seconds, values = grids[table]
+            formats, ids, firsts, seconds, values, pages, lines, texts = grids[table]
             formats.extend([fmt] * len(keys))
             ids.extend([rid] * len(keys))
             firsts.extend(first)
             seconds.extend(second)
             values.extend(map(getattr(r, source).get, keys))
+            _extend_sources(r.cell_sources.get(source, {}), keys, fmt == "pdf", pages, lines, texts)
         rows["fact_disclosure_channel"].extend((*key, rid, c.channel, c.account_name, c.items, c.is_lower_bound,
                                                 c.unit, c.evidence) for c in r.channels)
         rows["fact_proposal"].extend((*key, rid, x.proposal_type, x.count, x.evidence) for x in r.proposals)

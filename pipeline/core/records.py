@@ -53,6 +53,9 @@ class ReportRecord:
     application: dict[tuple[str, str], int | None] = field(default_factory=dict)
     proactive: dict[tuple[str, str], float | None] = field(default_factory=dict)
     review_litigation: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    # where each grid cell was read: grid ('application', 'proactive', 'review_litigation') → cell key →
+    # (the source line of its row, or None; the cell's text as printed)
+    cell_sources: dict[str, dict[tuple[str, str], tuple[int | None, str]]] = field(default_factory=dict)
     channels: list[ChannelCount] = field(default_factory=list)
     proposals: list[ProposalCount] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

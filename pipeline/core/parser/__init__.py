@@ -12,7 +12,7 @@ from pipeline.core.records import ReportRecord
 from pipeline.core.textnorm import squeeze
 
 # Bumped whenever parsing changes what it extracts: cached results of older versions are redone.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 
 class NotAReport(ValueError):
@@ -28,7 +28,8 @@ def parse_document(doc: Document) -> ReportRecord:
     lines = [squeeze(line) for line in raw_lines]
     flat = "".join(lines)
     first_heading = next((i for i, line in enumerate(raw_lines) if heading_section(line)), len(lines))
-    table_sections = [s for s in cb.TABLE_SECTIONS if sections.rows(s) and any(i.is_row for i in sections.rows(s))]
+    table_sections = [s for s in cb.TABLE_SECTIONS
+                      if sections.rows(s) and any(i.is_row for i in sections.rows(s))]
     title = identity.find_title(lines, first_heading)
     _accept(title, table_sections, sections, lines, first_heading, flat)
 
@@ -38,19 +39,26 @@ def parse_document(doc: Document) -> ReportRecord:
     rec.agency_name, rec.agency_source = who.agency_name, who.agency_source
     rec.report_year, rec.year_source = who.report_year, who.year_source
     rec.admin_level = who.admin_level
-    rec.province, rec.city, rec.county, rec.region_source = who.province, who.city, who.county, who.region_source
+    rec.province, rec.city, rec.county = who.province, who.city, who.county
+    rec.region_source = who.region_source
     _report_missing_metadata(rec)
     rec.format_version = metadata.detect_format(flat, rec.report_year)
     rec.published_on = metadata.find_published_on(paragraphs)
     rec.contact_phone, rec.contact_email, rec.postcode = metadata.find_contacts(flat, "\n".join(raw_lines))
     other = sections.paragraphs(cb.SECTION_OTHER)
-    rec.processing_fee_yuan, _ = metadata.find_processing_fee(other + [p for p in paragraphs if p not in other])
+    rec.processing_fee_yuan, _ = metadata.find_processing_fee(other + [p for p in paragraphs
+                                                                      if p not in other])
 
-    rec.proactive, found = tables.parse_proactive(sections.rows(cb.SECTION_PROACTIVE), rec.format_version)
+    where = _page_of if doc.source_format == "pdf" else _line_of  # how a finding names a row's place
+    rec.cell_sources = {grid: {} for grid in ("proactive", "application", "review_litigation")}
+    rec.proactive, found = tables.parse_proactive(sections.rows(cb.SECTION_PROACTIVE), rec.format_version,
+                                                  rec.cell_sources["proactive"], where)
     rec.findings.extend(found)
-    rec.application, found = tables.parse_application(sections.rows(cb.SECTION_APPLICATION), rec.format_version)
+    rec.application, found = tables.parse_application(sections.rows(cb.SECTION_APPLICATION), rec.format_version,
+                                                      rec.cell_sources["application"], where)
     rec.findings.extend(found)
-    rec.review_litigation, found = tables.parse_review(sections.rows(cb.SECTION_REVIEW))
+    rec.review_litigation, found = tables.parse_review(sections.rows(cb.SECTION_REVIEW),
+                                                       rec.cell_sources["review_litigation"])
     rec.findings.extend(found)
     _compare_prose_to_table(rec, [i.text for i in sections.items if not i.is_row and i.section in
                                   (None, cb.SECTION_OVERVIEW, cb.SECTION_APPLICATION)],
@@ -77,6 +85,15 @@ def parse_document(doc: Document) -> ReportRecord:
             number = "一二三四五六"[[c.code for c in cb.SECTIONS].index(s)]
             rec.add_finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_WARNING, f"未找到第{number}部分“{label}”的标题")
     return rec
+
+
+def _page_of(line: int) -> str:
+    """A PDF reader numbers its lines page × 1000 + position on the page."""
+    return f"page {line // 1000}"
+
+
+def _line_of(line: int) -> str:
+    return f"line {line}"
 
 
 _NOTICE = re.compile(r"^.{0,30}?(?:关于|转发|印发).{2,60}(?:通知|通报|批复|函|意见|方案|要点|办法)$|"

@@ -424,7 +424,14 @@ def _undivided_groups(cands: list[frozenset[str] | None], placement: list[int | 
     return out
 
 
-def parse_application(items: list[Item], format_version: str) -> tuple[dict, list[Finding]]:
+def _line(line: int) -> str:
+    return f"line {line}"
+
+
+def parse_application(items: list[Item], format_version: str, sources: dict | None = None,
+                      where=_line) -> tuple[dict, list[Finding]]:
+    """§三. `sources`, when given, gets (line, cell text as read) for every cell placed; `where` names a
+    source line in findings (a PDF's page)."""
     codes = cb.application_row_codes(format_version)
     grid: dict[tuple[str, str], int | None] = dict.fromkeys(cb.APPLICATION_CELLS[format_version])
     findings: list[Finding] = []
@@ -478,32 +485,36 @@ def parse_application(items: list[Item], format_version: str) -> tuple[dict, lis
     for i, (row, k, c, vals) in enumerate(zip(rows, placement, cands, values)):
         if i in unresolved:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 line {row.line}: an unlabelled row that could sit on several rows, "
+                                    f"§三 {where(row.line)}: an unlabelled row that could sit on several "
+                                    "rows, "
                                     "none confirmed by the table's identities; left NULL"))
             continue
         if k is None:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 line {row.line}: row '{row.label[:30]}' could not be placed; "
+                                    f"§三 {where(row.line)}: row '{row.label[:30]}' could not be placed; "
                                     "ignored"))
             continue
         if c is not None and c in undivided:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 line {row.line}: '{row.label[:30]}' is one undivided row for "
+                                    f"§三 {where(row.line)}: '{row.label[:30]}' is one undivided row for "
                                     f"{', '.join(sorted(c))}; its values belong to none of them, left NULL"))
             continue
         code = codes[k]
         placed.add(code)
         if vals is None:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 row {code}: {len(row.values)} cells for {N_APPLICANTS} columns; "
+                                    f"§三 row {code} ({where(row.line)}): {len(row.values)} cells for "
+                                    f"{N_APPLICANTS} columns; "
                                     "left NULL"))
             continue
         ints = _to_ints(vals)
         grid.update(zip(_row_keys(code), ints))
+        if sources is not None:
+            sources.update(zip(_row_keys(code), ((row.line, v) for v in vals)))
         if None in ints:
             blanks = [a for a, v in zip(cb.APPLICANT_CODES, ints) if v is None]
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 row {code}: blank cells {', '.join(blanks)}"))
+                                    f"§三 row {code} ({where(row.line)}): blank cells {', '.join(blanks)}"))
     missing = [c for c in codes if c not in placed]
     if missing:
         findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
@@ -542,7 +553,7 @@ def _review_from_pieces(pieces: list[tuple[str, ...]], width: int) -> tuple[str,
     return tuple(trimmed) if len(trimmed) == width else None
 
 
-def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
+def parse_review(items: list[Item], sources: dict | None = None) -> tuple[dict, list[Finding]]:
     """§四 in any of its layouts: one row of 15 values (under a two-level header or none); one row
     per proceeding, named by its label or by the heading or title above it (three small tables);
     the 15 values cut into unlabelled pieces (three rows of 5 under a header, or a converter's rows
@@ -567,6 +578,8 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
         if vals is not None:
             for key, cell in zip(cb.REVIEW_GRID, vals):
                 grid[key] = to_int(cell)
+                if sources is not None:
+                    sources[key] = (it.line, cell)
             found_rows += 1
             break
         vals = fit_or_unglue(lr, per_proceeding, review_totals_hold)
@@ -579,6 +592,8 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
             continue
         for o, cell in zip(cb.OUTCOME_CODES, vals):
             grid[(proc, o)] = to_int(cell)
+            if sources is not None:
+                sources[(proc, o)] = (it.line, cell)
         named_above = None  # a heading names the one table under it
         found_rows += 1
     findings: list[Finding] = []
@@ -587,6 +602,8 @@ def parse_review(items: list[Item]) -> tuple[dict, list[Finding]]:
         if vals is not None:
             for key, cell in zip(cb.REVIEW_GRID, vals):
                 grid[key] = to_int(cell)
+                if sources is not None:
+                    sources[key] = (None, cell)  # pieces of several rows: the cell, not one line
             found_rows, unnamed = 1, []
     if unnamed:
         findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
@@ -666,7 +683,8 @@ def _measure_columns(header_cells: tuple[str, ...], measures: tuple[str, ...],
     return tuple(positions) if positions == sorted(set(positions)) else None
 
 
-def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[Finding]]:
+def parse_proactive(items: list[Item], format_version: str, sources: dict | None = None,
+                    where=_line) -> tuple[dict, list[Finding]]:
     grid_spec = cb.PROACTIVE_GRID[format_version]
     grid: dict[tuple[str, str], float | None] = dict.fromkeys(cb.PROACTIVE_CELLS[format_version])
     findings: list[Finding] = []
@@ -698,16 +716,19 @@ def parse_proactive(items: list[Item], format_version: str) -> tuple[dict, list[
                 continue  # a prose line naming the item, not a table row
             seen.add(item)
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§二 {item}: {len(lr.values)} cells for {len(measures)} columns "
+                                    f"§二 {item} ({where(it.line)}): {len(lr.values)} cells for "
+                                    f"{len(measures)} columns "
                                     f"({', '.join(measures)}); left NULL"))
             continue
         seen.add(item)
         for m, cell in zip(measures, vals):
             grid[(item, m)] = _proactive_value(cell, m)
+            if sources is not None:
+                sources[(item, m)] = (it.line, cell)
         blanks = [m for m in measures if grid[(item, m)] is None]
         if blanks:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§二 {item}: blank cells {', '.join(blanks)}"))
+                                    f"§二 {item} ({where(it.line)}): blank cells {', '.join(blanks)}"))
     if not any_row:
         findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
                                 "§二 Article 20 table not found; all its cells are NULL"))
