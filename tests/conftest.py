@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,16 @@ def read(path: Path) -> Document:
 
 def parse(path: Path) -> ReportRecord:
     return parse_document(read(path))
+
+
+@pytest.fixture()
+def raw(tmp_path) -> Path:
+    """A copy of the five samples in a folder of its own, to add files to or change."""
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for f in RAW.iterdir():
+        shutil.copy(f, folder / f.name)
+    return folder
 
 
 @pytest.fixture(scope="session")

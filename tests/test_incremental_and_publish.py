@@ -18,15 +18,6 @@ from pipeline.core.warehouse import SegmentedTable
 from tests.conftest import RAW, ROOT
 
 
-@pytest.fixture()
-def raw(tmp_path):
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    for f in RAW.iterdir():
-        shutil.copy(f, folder / f.name)
-    return folder
-
-
 def test_unchanged_rerun_parses_nothing_and_changes_are_exact(raw, tmp_path):
     cache = tmp_path / "cache"
     first = parse_folder(raw, cache, workers=1)

@@ -34,15 +34,6 @@ from tests.hostile import EXPECTED_REASON, hostile_files, make_unsafe_entries, n
 SMALL = Budget(seconds=5, memory_bytes=600 * 1024 * 1024)
 
 
-@pytest.fixture()
-def raw(tmp_path):
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    for f in RAW.iterdir():
-        shutil.copy(f, folder / f.name)
-    return folder
-
-
 def test_hostile_files_beside_the_samples_build_in_one_run(tmp_path, raw, seeds_golden, monkeypatch):
     # the scan is rejected unread here: OCR (tests/test_ocr.py) needs more than this test's small budgets
     monkeypatch.setenv("DISCLOSURE_OCR", "off")
