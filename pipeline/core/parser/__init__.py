@@ -46,16 +46,18 @@ def parse_document(doc: Document) -> ReportRecord:
     rec.published_on = metadata.find_published_on(paragraphs)
     rec.contact_phone, rec.contact_email, rec.postcode = metadata.find_contacts(flat, "\n".join(raw_lines))
     other = sections.paragraphs(cb.SECTION_OTHER)
-    rec.processing_fee_yuan, _ = metadata.find_processing_fee(other + [p for p in paragraphs
-                                                                      if p not in other])
+    rest = [p for p in paragraphs if p not in other]
+    fee_in_six, fee_elsewhere = metadata.find_processing_fee(other), metadata.find_processing_fee(rest)
+    rec.processing_fee_yuan = fee_in_six[0] if fee_in_six[0] is not None else fee_elsewhere[0]  # §六 first
 
-    where = _page_of if doc.source_format == "pdf" else _line_of  # how a finding names a row's place
+    where = _page_of if doc.source_format == "pdf" else tables.line_place  # how findings name a row's place
     rec.cell_sources = {grid: {} for grid in ("proactive", "application", "review_litigation")}
     rec.proactive, found = tables.parse_proactive(sections.rows(cb.SECTION_PROACTIVE), rec.format_version,
                                                   rec.cell_sources["proactive"], where)
     rec.findings.extend(found)
-    rec.application, found = tables.parse_application(sections.rows(cb.SECTION_APPLICATION), rec.format_version,
-                                                      rec.cell_sources["application"], where)
+    rec.application, found = tables.parse_application(sections.rows(cb.SECTION_APPLICATION),
+                                                      rec.format_version, rec.cell_sources["application"],
+                                                      where)
     rec.findings.extend(found)
     rec.review_litigation, found = tables.parse_review(sections.rows(cb.SECTION_REVIEW),
                                                        rec.cell_sources["review_litigation"])
@@ -64,7 +66,7 @@ def parse_document(doc: Document) -> ReportRecord:
                                   (None, cb.SECTION_OVERVIEW, cb.SECTION_APPLICATION)],
                             [i.text for i in sections.rows(cb.SECTION_REVIEW) if not i.is_row])
     _check_prose_year(rec, sections.paragraphs(cb.SECTION_OVERVIEW), flat)
-    _check_processing_fee(rec, other, [p for p in paragraphs if p not in other])
+    _check_processing_fee(rec, fee_in_six, fee_elsewhere, other + rest)
     _check_empty_problems(rec, sections)
 
     first_table = min((sections.headings[s] for s in cb.TABLE_SECTIONS if s in sections.headings), default=None)
@@ -90,10 +92,6 @@ def parse_document(doc: Document) -> ReportRecord:
 def _page_of(line: int) -> str:
     """A PDF reader numbers its lines page × 1000 + position on the page."""
     return f"page {line // 1000}"
-
-
-def _line_of(line: int) -> str:
-    return f"line {line}"
 
 
 _NOTICE = re.compile(r"^.{0,30}?(?:关于|转发|印发).{2,60}(?:通知|通报|批复|函|意见|方案|要点|办法)$|"
@@ -151,7 +149,7 @@ def _report_missing_metadata(rec: ReportRecord) -> None:
     """missing_metadata (a warning) names each field analysts group by that could not be read."""
     missing = [why for name, why in _MISSING.items() if getattr(rec, name) is None]
     if missing:
-        rec.add_finding(cb.CHECK_MISSING_METADATA, cb.CHECKS_BY_NAME[cb.CHECK_MISSING_METADATA].severity,
+        rec.add_finding(cb.CHECK_MISSING_METADATA, _severity(cb.CHECK_MISSING_METADATA),
                         "；".join(missing))
 
 
@@ -191,10 +189,6 @@ def _compare_prose_to_table(rec: ReportRecord, paragraphs: list[str], review_par
                         f"正文称{_STATED_AS[kind]} {stated} 件（“{clause[:60]}”），表格 {cells} 为 {sum(values)}")
 
 
-_PERIOD_OPENING = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,2}[)）、.][^。，,]{0,14}[。:：])?"
-                             r"(20\d{2})年(?:度|以来|全年)?[,，]")
-
-
 def _check_prose_year(rec: ReportRecord, overview: list[str], flat: str) -> None:
     """prose_year_mismatch: the statistics period, or the year opening §一 ('2022年，我镇…'), is not
     the report year."""
@@ -205,7 +199,8 @@ def _check_prose_year(rec: ReportRecord, overview: list[str], flat: str) -> None
             and rec.period_start.year == rec.period_end.year and rec.year_source != cb.SOURCE_PERIOD:
         period = f"{rec.period_start:%Y年%-m月%-d日}至{rec.period_end:%Y年%-m月%-d日}"
         said.append((rec.period_end.year, f"统计期限 {period}"))
-    opening = next((m for p in overview[1:4] for m in [_PERIOD_OPENING.match(squeeze(p))] if m), None)
+    opening = next((m for p in overview[1:4] for m in [identity.PROSE_YEAR_OPENING.match(squeeze(p))] if m),
+                   None)
     if opening is not None:
         said.append((int(opening.group(1)), f"第一部分开头“{squeeze(opening.string)[:30]}”"))
     for year, where in said:
@@ -218,12 +213,13 @@ _FEE_CHARGED = re.compile(r"收取(?:了)?[^，,。；;]{0,10}?信息处理费")
 _FEE_NOT = re.compile(r"未|不|无|没有|免|零")
 
 
-def _check_processing_fee(rec: ReportRecord, other: list[str], rest: list[str]) -> None:
+def _check_processing_fee(rec: ReportRecord, fee_in_six: tuple[float | None, str | None],
+                          fee_elsewhere: tuple[float | None, str | None], paragraphs: list[str]) -> None:
     """processing_fee_conflict: §六 says no processing fee was charged while the report states an
-    amount elsewhere; or it says fees were charged and states no amount anywhere."""
-    severity = cb.CHECKS_BY_NAME[cb.CHECK_PROCESSING_FEE_CONFLICT].severity
-    in_six, six_sentence = metadata.find_processing_fee(other)
-    elsewhere, sentence = metadata.find_processing_fee(rest)
+    amount elsewhere; or it says fees were charged and states no amount anywhere. The fees are
+    `find_processing_fee`'s, of §六 and of the rest."""
+    severity = _severity(cb.CHECK_PROCESSING_FEE_CONFLICT)
+    (in_six, six_sentence), (elsewhere, sentence) = fee_in_six, fee_elsewhere
     if in_six == 0 and elsewhere:
         rec.add_finding(cb.CHECK_PROCESSING_FEE_CONFLICT, severity,
                         f"第六部分称未收取信息处理费（“{six_sentence[:50]}”），但正文另称收取 {elsewhere:g} 元"
@@ -231,7 +227,7 @@ def _check_processing_fee(rec: ReportRecord, other: list[str], rest: list[str]) 
         return
     if rec.processing_fee_yuan is not None:
         return
-    for text in other + rest:
+    for text in paragraphs:
         for s in re.split(r"[。；;\n]", squeeze(text)):
             m = _FEE_CHARGED.search(s)
             if m and not _FEE_NOT.search(s[:m.end()]) and not re.search(r"\d", s):
@@ -249,5 +245,5 @@ def _check_empty_problems(rec: ReportRecord, sections) -> None:
                    if i.line != at and not i.is_row)
     if len(re.sub(r"[^\u4e00-\u9fff]", "", body).replace("无", "").replace("暂", "")) < 4:
         label = next(c.label_zh for c in cb.SECTIONS if c.code == cb.SECTION_PROBLEMS)
-        rec.add_finding(cb.CHECK_EMPTY_SECTION, cb.CHECKS_BY_NAME[cb.CHECK_EMPTY_SECTION].severity,
+        rec.add_finding(cb.CHECK_EMPTY_SECTION, _severity(cb.CHECK_EMPTY_SECTION),
                         f"第五部分“{label}”只有标题，没有内容" + (f"（仅“{body[:10]}”）" if body else ""))

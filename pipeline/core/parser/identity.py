@@ -202,7 +202,8 @@ def _agency_from_text(lines: list[str], first_heading: int) -> tuple[str | None,
 _PERIOD_YEAR = re.compile(r"统计(?:期限|时限|时间|期|区间|范围|周期)?(?:为|是|自|从|:|：)?[^。]{0,6}?(20\d{2})(?:年|\d)")
 _PERIOD_END = re.compile(r"(?:截至|截止|截止到|截止至)(20\d{2})年12月31日")
 _PAGE_DATE = re.compile(r"(?:发布日期|发布时间|成文日期|发文日期|生成日期|日期)[:：]?(20\d{2})[-年/.](\d{1,2})")
-_PROSE_YEAR = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,2}[)）、.][^。，,]{0,14}[。:：])?"
+# a paragraph opening with its year: '2023年，我镇…', '(一)主动公开情况。2020年以来，…'
+PROSE_YEAR_OPENING = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,2}[)）、.][^。，,]{0,14}[。:：])?"
                          r"(20\d{2})年(?:度|以来|全年)?[,，]")
 
 
@@ -222,7 +223,7 @@ def _year_of_page_date(lines: list[str], first_heading: int) -> int | None:
 
 
 def _year_of_prose(lines: list[str]) -> int | None:
-    years = Counter(int(m.group(1)) for s in lines for m in [_PROSE_YEAR.match(s)] if m)
+    years = Counter(int(m.group(1)) for s in lines for m in [PROSE_YEAR_OPENING.match(s)] if m)
     return years.most_common(1)[0][0] if years else None
 
 

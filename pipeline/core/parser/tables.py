@@ -424,12 +424,13 @@ def _undivided_groups(cands: list[frozenset[str] | None], placement: list[int | 
     return out
 
 
-def _line(line: int) -> str:
+def line_place(line: int) -> str:
+    """How a finding names where a row stands (a PDF's page: see the parser)."""
     return f"line {line}"
 
 
 def parse_application(items: list[Item], format_version: str, sources: dict | None = None,
-                      where=_line) -> tuple[dict, list[Finding]]:
+                      where=line_place) -> tuple[dict, list[Finding]]:
     """§三. `sources`, when given, gets (line, cell text as read) for every cell placed; `where` names a
     source line in findings (a PDF's page)."""
     codes = cb.application_row_codes(format_version)
@@ -684,7 +685,7 @@ def _measure_columns(header_cells: tuple[str, ...], measures: tuple[str, ...],
 
 
 def parse_proactive(items: list[Item], format_version: str, sources: dict | None = None,
-                    where=_line) -> tuple[dict, list[Finding]]:
+                    where=line_place) -> tuple[dict, list[Finding]]:
     grid_spec = cb.PROACTIVE_GRID[format_version]
     grid: dict[tuple[str, str], float | None] = dict.fromkeys(cb.PROACTIVE_CELLS[format_version])
     findings: list[Finding] = []
