@@ -7,9 +7,10 @@ import pytest
 
 from pipeline.core import codebook as cb
 from pipeline.core.document import Document, Paragraph, Table, TableRow
-from pipeline.core.parser import NotAReport, parse_document
+from pipeline.core.parser import parse_document
 from pipeline.core.parser.prose import extract_channels, extract_proposals
 from pipeline.core.parser.sections import heading_section
+from pipeline.core.rejection import Rejected
 from tests.conftest import REAL, parse, seed_path
 
 
@@ -113,8 +114,9 @@ def test_2019_format_is_recognised_from_its_table_headers():
 
 def test_unrelated_text_is_not_a_report():
     doc = Document((Paragraph("关于做好2024年春节期间安全生产工作的通知", 1), Paragraph("各单位：请做好值班。", 2)), "txt")
-    with pytest.raises(NotAReport):
+    with pytest.raises(Rejected) as caught:
         parse_document(doc)
+    assert caught.value.reason == cb.REJECT_NOT_A_REPORT
 
 
 @pytest.mark.parametrize("text, section", [

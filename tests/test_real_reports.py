@@ -12,9 +12,11 @@ import shutil
 import duckdb
 import pytest
 
+from pipeline.core import codebook as cb
 from pipeline.core.document import Document, Paragraph
-from pipeline.core.parser import NotAReport, parse_document
+from pipeline.core.parser import parse_document
 from pipeline.core.parser.identity import admin_level
+from pipeline.core.rejection import Rejected
 from tests.conftest import REAL
 from tests.golden import score
 from tests.test_end_to_end import materialize
@@ -109,8 +111,9 @@ def test_the_overview_heading_with_its_sub_sections_is_a_report():
     ("关于做好2024年春节期间安全生产工作的通知", "各单位：请做好值班。"),
 ])
 def test_notices_stay_rejected(paragraphs):
-    with pytest.raises(NotAReport):
+    with pytest.raises(Rejected) as caught:
         _parse(*paragraphs)
+    assert caught.value.reason == cb.REJECT_NOT_A_REPORT
 
 
 # --- 2. agency ---------------------------------------------------------------------------------------
@@ -284,8 +287,9 @@ def test_channel_phrasings(text, expected):
      "· 曲靖市2023年政府信息公开工作年度报告　2024-01-25", "共 128 条  首页 上一页 1 2 3"),
 ])
 def test_notices_plans_news_and_list_pages_are_not_reports(paragraphs):
-    with pytest.raises(NotAReport):
+    with pytest.raises(Rejected) as caught:
         _parse(*paragraphs)
+    assert caught.value.reason == cb.REJECT_NOT_A_REPORT
 
 
 def test_a_title_split_over_three_lines_keeps_its_place_names():
@@ -433,8 +437,9 @@ def test_a_prefecture_government_is_a_city_and_names_no_county():
     ("一、总体情况", "我局认真做好各项工作。", "五、存在的主要问题及改进情况", "人员不足。"),
 ])
 def test_not_a_report_rule(paragraphs):
-    with pytest.raises(NotAReport):
+    with pytest.raises(Rejected) as caught:
         _parse(*paragraphs)
+    assert caught.value.reason == cb.REJECT_NOT_A_REPORT
 
 
 def test_two_section_headings_make_a_report():

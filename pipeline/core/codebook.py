@@ -22,6 +22,19 @@ FILE_EXTENSIONS = {".txt": "txt", ".text": "txt", ".docx": "docx", ".html": "htm
 STATUS_PARSED, STATUS_PARTIAL, STATUS_REJECTED = "parsed", "partial", "rejected"
 STATUSES = (STATUS_PARSED, STATUS_PARTIAL, STATUS_REJECTED)
 
+# Why a file is rejected (`pipeline.core.rejection.Rejected.reason`; the message says it for a person). A
+# reader or parser bug is none of these: the file's row then says it is an internal error, to be reported.
+REJECT_EMPTY = "empty"  # no bytes, or white space only
+REJECT_WRONG_TYPE = "wrong_type"  # the bytes are not what the extension says, or a type that is not read
+REJECT_BROKEN = "broken"  # damaged: the format's library cannot read it
+REJECT_UNSAFE = "unsafe"  # hostile: a zip bomb, XML entity declarations
+REJECT_TOO_LARGE = "too_large"  # past a bound: the file's bytes, a PDF's pages, a sheet's or a table's cells
+REJECT_NO_TEXT = "no_text"  # a scan without a text layer that OCR did not (or could not) read
+REJECT_NEEDS_CONVERTER = "needs_converter"  # an old Office file only LibreOffice reads (the caller may convert)
+REJECT_NOT_A_REPORT = "not_a_report"  # readable, but not a government information disclosure annual report
+REJECT_REASONS = (REJECT_EMPTY, REJECT_WRONG_TYPE, REJECT_BROKEN, REJECT_UNSAFE, REJECT_TOO_LARGE, REJECT_NO_TEXT,
+                  REJECT_NEEDS_CONVERTER, REJECT_NOT_A_REPORT)
+
 ADMIN_LEVELS = ("province", "city", "county", "township", "department")
 ADMIN_LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇（街道）",
                       "department": "部门"}

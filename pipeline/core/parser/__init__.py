@@ -9,14 +9,15 @@ from pipeline.core.document import Document
 from pipeline.core.parser import identity, metadata, prose, tables
 from pipeline.core.parser.sections import heading_section, split_sections
 from pipeline.core.records import ReportRecord
+from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import squeeze
 
 # Bumped whenever parsing changes what it extracts: cached results of older versions are redone.
 PARSER_VERSION = "5"
 
 
-class NotAReport(ValueError):
-    """The document is not a government information disclosure annual report."""
+def _not_a_report(why: str) -> Rejected:
+    return Rejected(cb.REJECT_NOT_A_REPORT, f"not a government information disclosure annual report{why}")
 
 
 def parse_document(doc: Document) -> ReportRecord:
@@ -109,13 +110,12 @@ def _accept(title: identity.Title | None, table_sections: list[str], sections, l
             first_heading: int, flat: str) -> None:
     """A report is recognised by evidence: its title (anywhere: a title line, the page's 标题 field,
     inside the first sentence), one of its statistics tables, or the report's outline (two of its
-    section headings, or 一、总体情况 with the topics of its sub-sections). Raises NotAReport."""
+    section headings, or 一、总体情况 with the topics of its sub-sections). Raises Rejected (not_a_report)."""
     listed = {identity.agency_and_year(m.group(1)) for s in lines[:max(first_heading, 1)][:80]
               for m in [_LISTED_REPORT.match(s)] if m}
     if len(listed) >= 3:
         names = "、".join(f"{a or ''}{y or ''}" for a, y in sorted(listed, key=str)[:3])
-        raise NotAReport(f"not a government information disclosure annual report: a list of {len(listed)} "
-                         f"reports ({names} …)")
+        raise _not_a_report(f": a list of {len(listed)} reports ({names} …)")
     if title is not None and identity.agency_and_year(title.text)[0] is not None or table_sections \
             or _PUBLISHES_ITSELF.search(flat):
         return
@@ -128,13 +128,12 @@ def _accept(title: identity.Title | None, table_sections: list[str], sections, l
                                             or (cb.SECTION_OVERVIEW in headings and topics >= 1)):
         return
     if notice:
-        raise NotAReport(f"not a government information disclosure annual report: a notice ('{notice[:60]}'), "
-                         "with no report title, statistics table or report outline")
+        raise _not_a_report(f": a notice ('{notice[:60]}'), with no report title, statistics table or report "
+                            "outline")
     if not about_disclosure:
-        raise NotAReport("not a government information disclosure annual report "
-                         "(no 政府信息公开 title, statistics table or report outline)")
-    raise NotAReport("not a government information disclosure annual report (it mentions 政府信息公开, but has "
-                     "no report title, none of the statistics tables of §二, §三, §四 and not the report outline)")
+        raise _not_a_report(" (no 政府信息公开 title, statistics table or report outline)")
+    raise _not_a_report(" (it mentions 政府信息公开, but has no report title, none of the statistics tables of §二, "
+                        "§三, §四 and not the report outline)")
 
 
 _MISSING = {
