@@ -13,7 +13,7 @@ from functools import lru_cache
 import polars as pl
 
 from pipeline.core import codebook as cb
-from pipeline.core.records import Finding, ParsedFile, ReportRecord
+from pipeline.core.records import GRID_APPLICATION, GRID_PROACTIVE, GRID_REVIEW_LITIGATION, Finding, ParsedFile, ReportRecord
 from schemas.tables import TABLE_MODELS, polars_schema
 
 REPORT_FIELDS = ("agency_name", "report_year", "period_start", "period_end", "format_version", "admin_level",
@@ -115,8 +115,8 @@ def _unit_schema(table: str) -> dict[str, pl.DataType]:
 
 
 # grid table → the record's grid it is read from
-_GRID_SOURCES = {"fact_application": "application", "carried": "application",
-                 "fact_proactive_disclosure": "proactive", "fact_review_litigation": "review_litigation"}
+_GRID_SOURCES = {"fact_application": GRID_APPLICATION, "carried": GRID_APPLICATION,
+                 "fact_proactive_disclosure": GRID_PROACTIVE, "fact_review_litigation": GRID_REVIEW_LITIGATION}
 
 
 @lru_cache(maxsize=None)

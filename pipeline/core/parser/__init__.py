@@ -8,7 +8,7 @@ from pipeline.core import similarity
 from pipeline.core.document import Document
 from pipeline.core.parser import identity, metadata, prose, tables
 from pipeline.core.parser.sections import heading_section, split_sections
-from pipeline.core.records import ReportRecord
+from pipeline.core.records import GRID_APPLICATION, GRID_PROACTIVE, GRID_REVIEW_LITIGATION, GRIDS, ReportRecord
 from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import squeeze
 
@@ -52,16 +52,16 @@ def parse_document(doc: Document) -> ReportRecord:
     rec.processing_fee_yuan = fee_in_six[0] if fee_in_six[0] is not None else fee_elsewhere[0]  # §六 first
 
     where = _page_of if doc.source_format == "pdf" else tables.line_place  # how findings name a row's place
-    rec.cell_sources = {grid: {} for grid in ("proactive", "application", "review_litigation")}
+    rec.cell_sources = {grid: {} for grid in GRIDS}
     rec.proactive, found = tables.parse_proactive(sections.rows(cb.SECTION_PROACTIVE), rec.format_version,
-                                                  rec.cell_sources["proactive"], where)
+                                                  rec.cell_sources[GRID_PROACTIVE], where)
     rec.findings.extend(found)
     rec.application, found = tables.parse_application(sections.rows(cb.SECTION_APPLICATION),
-                                                      rec.format_version, rec.cell_sources["application"],
+                                                      rec.format_version, rec.cell_sources[GRID_APPLICATION],
                                                       where)
     rec.findings.extend(found)
     rec.review_litigation, found = tables.parse_review(sections.rows(cb.SECTION_REVIEW),
-                                                       rec.cell_sources["review_litigation"])
+                                                       rec.cell_sources[GRID_REVIEW_LITIGATION])
     rec.findings.extend(found)
     _compare_prose_to_table(rec, [i.text for i in sections.items if not i.is_row and i.section in
                                   (None, cb.SECTION_OVERVIEW, cb.SECTION_APPLICATION)],
@@ -153,12 +153,12 @@ def _report_missing_metadata(rec: ReportRecord) -> None:
 
 
 _TABLE_CELLS = {  # what each kind of stated figure is compared with: the cells added up
-    "received": ("application", ((cb.ROW_RECEIVED, "total"),)),
-    "carried_over": ("application", ((cb.ROW_CARRIED_OVER, "total"),)),
-    "carried_forward": ("application", ((cb.ROW_CARRIED_FORWARD, "total"),)),
-    "review": ("review_litigation", (("review", "total"),)),
-    "litigation": ("review_litigation", (("litigation_direct", "total"),
-                                         ("litigation_after_review", "total"))),
+    "received": (GRID_APPLICATION, ((cb.ROW_RECEIVED, cb.APPLICANT_TOTAL),)),
+    "carried_over": (GRID_APPLICATION, ((cb.ROW_CARRIED_OVER, cb.APPLICANT_TOTAL),)),
+    "carried_forward": (GRID_APPLICATION, ((cb.ROW_CARRIED_FORWARD, cb.APPLICANT_TOTAL),)),
+    "review": (GRID_REVIEW_LITIGATION, ((cb.PROCEEDING_REVIEW, cb.OUTCOME_TOTAL),)),
+    "litigation": (GRID_REVIEW_LITIGATION, ((cb.PROCEEDING_LITIGATION_DIRECT, cb.OUTCOME_TOTAL),
+                                            (cb.PROCEEDING_LITIGATION_AFTER_REVIEW, cb.OUTCOME_TOTAL))),
 }
 _STATED_AS = {"received": "新收政府信息公开申请", "carried_over": "上年结转申请", "carried_forward": "结转下年度申请",
               "review": "政府信息公开行政复议", "litigation": "政府信息公开行政诉讼"}
@@ -169,7 +169,7 @@ def _severity(check: str) -> str:
 
 
 def _cell_name(grid: str, key: tuple[str, str]) -> str:
-    if grid == "application":
+    if grid == GRID_APPLICATION:
         return cb.application_cell_label(*key)
     return f"{cb.PROCEEDING_LABELS[key[0]]} × {cb.OUTCOME_LABELS[key[1]]}"
 

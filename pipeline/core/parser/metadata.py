@@ -99,7 +99,7 @@ def find_processing_fee(paragraphs: list[str]) -> tuple[float | None, str | None
     """Fees charged for information processing (元): 0 when the report says none, None when silent."""
     for text in paragraphs:
         for sentence in re.split(r"[。；;\n]", squeeze(text)):
-            if not _FEE_TOPIC.search(sentence) or "行政事业性收费" in sentence:
+            if not _FEE_TOPIC.search(sentence) or cb.PROACTIVE_ITEM_LABELS[cb.ITEM_FEES] in sentence:
                 continue
             amount = _FEE_AMOUNT.search(sentence)
             if amount:
@@ -120,7 +120,7 @@ def detect_format(flat: str, report_year: int | None) -> str:
     cited = [fmt for fmt in (cb.FORMAT_2021, cb.FORMAT_2019) if re.search(cb.FORMAT_CITATIONS[fmt], flat)]
     if cb.FORMAT_2021 in cited:
         return cb.FORMAT_2021
-    if "逾期不补正" in flat or "缴纳费用" in flat:
+    if any(phrase in flat for phrase in cb.FORMAT_2021_ROW_PHRASES):
         return cb.FORMAT_2021
     if cited and (report_year is None or report_year < cb.FORMAT_FIRST_YEAR[cb.FORMAT_2021]):
         return cb.FORMAT_2019

@@ -68,7 +68,7 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
         chans = {c for _, _, c in _channels_in(before)}
         event = False
         if not chans and unit in cb.CHANNEL_EVENT_UNITS:
-            chans = {c for _, _, c in _channels_in(after)} & {"press_conference"}
+            chans = {c for _, _, c in _channels_in(after)} & {cb.CHANNEL_PRESS_CONFERENCE}
             event = bool(chans)
         content = unit == "个" and before.endswith(cb.CHANNEL_CONTENT_NOUNS)
         if unit == "个" and not chans:
@@ -76,30 +76,29 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
         has_verb = any(v in before for v in cb.CHANNEL_VERBS) or (event and any(v in clause for v in cb.CHANNEL_VERBS))
         if not has_verb:
             continue
-        if unit in cb.CHANNEL_EVENT_UNITS and "press_conference" in chans:
-            chans = {"press_conference"}  # '依托政府网站召开新闻发布会3场': the events are press conferences
+        if unit in cb.CHANNEL_EVENT_UNITS and cb.CHANNEL_PRESS_CONFERENCE in chans:
+            chans = {cb.CHANNEL_PRESS_CONFERENCE}  # '依托政府网站召开新闻发布会3场': the events are press conferences
         if len(chans) > 1:
             chans -= set(cb.GENERIC_CHANNELS)
         if not chans:
             total = any(t in before for t in cb.CHANNEL_TOTAL_MARKERS) and "信息" in before
             if (total or _INFORMATION_DISCLOSED.search(before)) and "申请" not in clause:
-                channel = "all"
+                channel = cb.CHANNEL_ALL
             else:
                 continue
         elif len(chans) == 1:
             channel = next(iter(chans))
         else:
-            channel = "combined"
-        if unit == "个" and channel != "press_conference" and not content:
+            channel = cb.CHANNEL_COMBINED
+        if unit == "个" and channel != cb.CHANNEL_PRESS_CONFERENCE and not content:
             continue
         if unit in cb.CHANNEL_EVENT_UNITS and channel not in cb.CHANNELS_COUNTED_IN_EVENTS:
-            if "发布会" not in clause:
+            if not any(k in clause for k in cb.CHANNELS_BY_CODE[cb.CHANNEL_PRESS_CONFERENCE].keywords):
                 continue
         value = float(m.group(2))
         if not value.is_integer():
             continue
-        account = _account_for(sentence, channel) if channel in ("wechat", "weibo", "douyin", "website",
-                                                                   "new_media", "other_media") else None
+        account = _account_for(sentence, channel) if channel in cb.CHANNELS_WITH_ACCOUNTS else None
         found.append(ChannelCount(channel, int(value), bool(m.group(3)) or m.group(1) in ("超过", "超"),
                                   unit, clause, account))
     return found
