@@ -213,8 +213,7 @@ def _in_force_rows(proactive: Table) -> pl.DataFrame:
         return proactive
     items, measures = (", ".join(f"'{c}'" for c in codes) for codes in (checks.IN_FORCE_ITEMS,
                                                                          checks.IN_FORCE_MEASURES))
-    return proactive._run(f"SELECT * FROM ({proactive.sql()}) WHERE item IN ({items}) "  # noqa: SLF001
-                          f"AND measure IN ({measures})").pl()
+    return proactive.read(f"item IN ({items}) AND measure IN ({measures})")
 
 
 def validate(frames: dict[str, Table]) -> dict[str, Table]:

@@ -5,7 +5,7 @@ Codes are the contract's (../CONTRACT.md in the shared folder, mirrored in the R
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # --- formats -------------------------------------------------------------------------------
 
@@ -76,7 +76,6 @@ class Code:
     parent: str | None = None
     formats: tuple[str, ...] = FORMAT_VERSIONS
     exact: tuple[str, ...] = ()  # whole-label matches (after enumerators are stripped)
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def level(self) -> int:

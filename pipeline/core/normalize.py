@@ -20,7 +20,8 @@ REPORT_FIELDS = ("agency_name", "report_year", "period_start", "period_end", "fo
                  "province", "city", "county", "published_on", "contact_phone", "contact_email", "postcode",
                  "processing_fee_yuan", "agency_source", "year_source", "region_source")
 UNIT_KEY = ("file_sha256", "source_format")
-REPORT_TABLES = ("dim_report", "fact_application", "fact_proactive_disclosure", "fact_review_litigation",
+# the contract tables whose rows are each one report's (keyed by report_id), as the parse makes them
+PER_REPORT_TABLES = ("dim_report", "fact_application", "fact_proactive_disclosure", "fact_review_litigation",
                  "fact_disclosure_channel", "fact_proposal")
 # The grid tables: about 200 rows per report. At national scale they never pass through the main
 # process: workers write them as Parquet segments, and DuckDB reads them from there.
@@ -29,7 +30,7 @@ BIG_TABLES = ("fact_application", "fact_proactive_disclosure", "fact_review_liti
 # the unit key (grid tables: report_id and source_format only, to stay small); `carried` keeps
 # rows 2 and 4 of §三 for the cross-report carry-over check.
 # `prose_signature` keeps each report's MinHash of its §一 §五 §六 prose for the similar_prose check.
-UNIT_TABLES = ("parse_result", *REPORT_TABLES, "parser_finding", "carried", "prose_signature")
+UNIT_TABLES = ("parse_result", *PER_REPORT_TABLES, "parser_finding", "carried", "prose_signature")
 SMALL_UNIT_TABLES = tuple(t for t in UNIT_TABLES if t not in BIG_TABLES)
 _KEY_SCHEMA = {"file_sha256": pl.String, "source_format": pl.String}
 # each grid table's rows of the unit's report in its segment, as the worker wrote them (row counts
@@ -221,7 +222,7 @@ def assemble(files: pl.DataFrame, units: dict[str, pl.DataFrame]) -> dict[str, p
     # the first file (by path) holding a report's content is the report's source
     owners = report_owners(raw_file)
     out = {"raw_file": raw_file}
-    for table in REPORT_TABLES:
+    for table in PER_REPORT_TABLES:
         if table not in units:
             continue  # a grid table kept in Parquet segments (see `owners`)
         frame = units[table].join(owners, on=owner_key(table), how="semi")

@@ -18,8 +18,9 @@ import duckdb
 import polars as pl
 
 
-def CHECKPOINT_HOOK(con: duckdb.DuckDBPyConnection) -> None:
-    """Called with the new file's connection just before it is checkpointed (tests pause here)."""
+def before_checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """A test hook: called with the new file's connection just before it is checkpointed (a test
+    replaces it to pause a build there). Does nothing."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,28 +34,28 @@ class SegmentedTable:
     columns: tuple[str, ...]
     owners: pl.DataFrame
 
-    def sql(self) -> str:
+    def sql(self, con: duckdb.DuckDBPyConnection) -> str:
+        """The SELECT of the table's rows, to run on `con`: the owners are registered there (under a
+        name of this table's own), so that no caller has anything to set up."""
         if not self.files:
             return "SELECT " + ", ".join(f"NULL AS {c}" for c in self.columns) + " WHERE false"
+        owners = f"segment_owners_{id(self):x}"
+        con.register(owners, self.owners.to_arrow())
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
         return (f"SELECT {', '.join('s.' + c for c in self.columns)} FROM read_parquet([{listed}], filename=true) s "
-                "SEMI JOIN segment_owners o ON s.report_id = o.report_id AND s.source_format = o.source_format "
+                f"SEMI JOIN {owners} o ON s.report_id = o.report_id AND s.source_format = o.source_format "
                 "AND s.filename = o.file")
 
-    def read(self) -> pl.DataFrame:
-        """The rows as one polars frame (for small folders and tests)."""
-        return self._run(self.sql()).pl()
+    def read(self, where: str | None = None) -> pl.DataFrame:
+        """The rows (those matching the SQL condition `where`) as one polars frame."""
+        with duckdb.connect() as con:
+            query = self.sql(con)
+            return con.execute(f"SELECT * FROM ({query}) WHERE {where}" if where else query).pl()
 
     @property
     def count(self) -> int:
         """Rows of the table, from the owners' counts (no scan of the segments)."""
         return int(self.owners["rows"].sum())
-
-    def _run(self, query: str) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect()
-        owners_arrow = self.owners.to_arrow()  # noqa: F841  (scanned by name)
-        con.execute("CREATE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
-        return con.execute(query)
 
 
 class WarehouseLocked(RuntimeError):
@@ -181,16 +182,14 @@ def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, s
             try:
                 for name, frame in tables.items():
                     if isinstance(frame, SegmentedTable):
-                        owners_arrow = frame.owners.to_arrow()  # noqa: F841  (scanned by name)
-                        con.execute("CREATE OR REPLACE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
-                        con.execute(f'CREATE TABLE "{name}" AS {frame.sql()}')
+                        con.execute(f'CREATE TABLE "{name}" AS {frame.sql(con)}')
                         continue
                     arrow = frame.to_arrow()  # noqa: F841  (DuckDB scans the local Arrow table by name)
                     con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow')
                 for stmt in sql_after or []:
                     con.execute(stmt)
                 counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}
-                CHECKPOINT_HOOK(con)
+                before_checkpoint(con)
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
