@@ -24,7 +24,7 @@ class RawFile(pa.DataFrameModel):
     file_sha256: str = pa.Field(str_length={"min_value": 64, "max_value": 64},
                                 description="sha256 of the bytes")
     bytes: pl.Int64 = pa.Field(ge=0, description="file size")
-    source_format: str = pa.Field(isin=list(cb.SOURCE_FORMATS), description="txt docx html pdf doc xls unknown")
+    source_format: str = pa.Field(isin=list(cb.SOURCE_FORMATS), description=" ".join(cb.SOURCE_FORMATS))
     status: str = pa.Field(isin=list(cb.STATUSES), description="parsed, partial or rejected")
     error: str = pa.Field(nullable=True, description="why rejected or partial, and how the text was read "
                        "when not from the text layer (OCR, a fallback reader); else NULL")
@@ -111,7 +111,8 @@ class FactReviewLitigation(pa.DataFrameModel):
     proceeding: str = pa.Field(isin=list(cb.PROCEEDING_CODES),
                                description=", ".join(cb.PROCEEDING_CODES))
     outcome: str = pa.Field(isin=list(cb.OUTCOME_CODES),
-                            description=f"{', '.join(cb.OUTCOME_CODES[:-1])} or {cb.OUTCOME_TOTAL} (dim_outcome)")
+                            description=f"{', '.join(cb.OUTCOME_CODES[:-1])} or {cb.OUTCOME_TOTAL} "
+                                        "(dim_outcome)")
     count: pl.Int32 = pa.Field(nullable=True, ge=0,
                                description="cases; NULL = blank or missing in the source")
     source_page: pl.Int32 = pa.Field(nullable=True, description=_PAGE)
@@ -128,7 +129,8 @@ class FactDisclosureChannel(pa.DataFrameModel):
 
     report_id: str = pa.Field(**_ID, description='report key (dim_report)')
     channel: str = pa.Field(isin=list(cb.CHANNEL_CODES),
-                            description=f"{', '.join(cb.CHANNEL_CODES[1:5])}, … or {cb.CHANNEL_ALL} (dim_channel)")
+                            description=f"{', '.join(cb.CHANNEL_CODES[1:5])}, … or {cb.CHANNEL_ALL} "
+                                        "(dim_channel)")
     account_name: str = pa.Field(nullable=True, description="quoted account or venue name")
     items: pl.Int32 = pa.Field(ge=0, description='items or events the prose states for the channel')
     is_lower_bound: bool = pa.Field(description="TRUE for '180余条', '1600多份'")

@@ -66,10 +66,12 @@ def test_views_and_label_tables_exist_with_labels(con):
 
 
 def test_every_table_view_and_column_is_documented(con):
-    undocumented = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
-                               "AND NOT internal AND coalesce(comment, '') = ''").fetchall()
+    undocumented = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                               "WHERE schema_name = 'main' AND NOT internal AND coalesce(comment, '') = ''"
+                               ).fetchall()
     assert undocumented == []
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE coalesce(comment, '') = ''").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE coalesce(comment, '') = ''"
+                       ).fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal AND coalesce(comment, '') = ''"
                        ).fetchone()[0] == 0
     row = con.execute("SELECT kind, data_type, comment FROM v_catalog WHERE table_name = 'fact_application' "

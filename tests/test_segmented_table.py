@@ -12,14 +12,15 @@ def test_segmented_table_sql_is_self_contained(tmp_path):
                          "value": [1, 2, 3, 4]})
     segment = tmp_path / "s.parquet"
     rows.write_parquet(segment)
-    owners = pl.DataFrame({"report_id": ["a", "c"], "source_format": ["txt", "pdf"], "file": [str(segment)] * 2,
-                           "rows": [2, 1]})
+    owners = pl.DataFrame({"report_id": ["a", "c"], "source_format": ["txt", "pdf"],
+                           "file": [str(segment)] * 2, "rows": [2, 1]})
     table = SegmentedTable((str(segment),), ("report_id", "value"), owners)
     other = SegmentedTable((str(segment),), ("report_id",), owners.filter(pl.col("report_id") == "c"))
     with duckdb.connect() as con:  # two tables on one connection, no temp table made by the caller
         con.execute(f"CREATE TABLE t AS {table.sql(con)}")
         con.execute(f"CREATE TABLE u AS {other.sql(con)}")
-        assert sorted(con.execute("SELECT report_id, value FROM t").fetchall()) == [("a", 1), ("a", 2), ("c", 4)]
+        got = sorted(con.execute("SELECT report_id, value FROM t").fetchall())
+        assert got == [("a", 1), ("a", 2), ("c", 4)]
         assert con.execute("SELECT report_id FROM u").fetchall() == [("c",)]
     assert table.read("value > 1")["value"].sort().to_list() == [2, 4]
     assert table.count == 3

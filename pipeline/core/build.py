@@ -43,7 +43,8 @@ class ParseRun:
     files: int
     parsed_now: int  # distinct contents parsed in this run
     from_cache: int  # distinct contents taken from the cache
-    seconds: Counter = field(default_factory=Counter)  # stage → seconds (parse stages: CPU seconds over workers)
+    # stage → seconds (parse stages: CPU seconds over workers)
+    seconds: Counter = field(default_factory=Counter)
     healed: list[str] = field(default_factory=list)  # damaged cache parts dropped and parsed again
     cleaned: int = 0  # leftover cache files of an earlier run removed
 
@@ -80,7 +81,8 @@ def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
                  for s in part["parse_result"]["segment"].drop_nulls().unique()}
     used = sorted(owners["segment"].unique())
     for table in normalize.BIG_TABLES:
-        files = pl.DataFrame({"segment": used, "file": [str(folder_of[s] / f"{s}.{table}.parquet") for s in used]},
+        paths = [str(folder_of[s] / f"{s}.{table}.parquet") for s in used]
+        files = pl.DataFrame({"segment": used, "file": paths},
                              schema={"segment": pl.String, "file": pl.String})
         tables[table] = SegmentedTable(tuple(files["file"]), tuple(polars_schema(TABLE_MODELS[table])),
                                        owners.join(files, on="segment").select(
@@ -97,7 +99,8 @@ def _first_part_wins(parts: list[dict[str, pl.DataFrame]]) -> list[dict[str, pl.
         return small
     out, seen = [], pl.DataFrame(schema={k: pl.String for k in normalize.UNIT_KEY})
     for units in small:
-        fresh = units["parse_result"].select(*normalize.UNIT_KEY).join(seen, on=list(normalize.UNIT_KEY), how="anti")
+        fresh = units["parse_result"].select(*normalize.UNIT_KEY).join(seen, on=list(normalize.UNIT_KEY),
+                                                                       how="anti")
         out.append(keep_only(units, fresh))
         seen = pl.concat([seen, fresh])
     return out
@@ -219,8 +222,8 @@ def _in_force_rows(proactive: Table) -> pl.DataFrame:
 def validate(frames: dict[str, Table]) -> dict[str, Table]:
     """Every frame through its pandera model (lazy: all failures at once). Raises SchemaErrors.
     Grid tables in segments were validated batch by batch where they were made."""
-    return {name: frame if isinstance(frame, SegmentedTable) else TABLE_MODELS[name].validate(frame, lazy=True)
-            for name, frame in frames.items()}
+    return {name: frame if isinstance(frame, SegmentedTable)
+            else TABLE_MODELS[name].validate(frame, lazy=True) for name, frame in frames.items()}
 
 
 # Bumped when the warehouse's tables, views or checks change shape: a re-run then rebuilds even
@@ -254,7 +257,8 @@ def publish_warehouse(tables: dict[str, Table], warehouse: Path) -> dict[str, in
     info = pl.DataFrame({"build_digest": [build_digest(tables["raw_file"])],  # type: ignore[arg-type]
                          "built_at": [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)],
                          "parser_version": [PARSER_VERSION], "layout_version": [WAREHOUSE_LAYOUT_VERSION],
-                         "files": [tables["raw_file"].height], "reports": [tables["dim_report"].height]})  # type: ignore[union-attr]
+                         "files": [tables["raw_file"].height],  # type: ignore[union-attr]
+                         "reports": [tables["dim_report"].height]})  # type: ignore[union-attr]
     return publish({**ordered, **catalog.dimension_frames(), "build_info": info}, warehouse,
                    sql_after=catalog.view_statements())
 

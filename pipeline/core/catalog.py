@@ -35,8 +35,9 @@ def dimension_frames() -> dict[str, pl.DataFrame]:
                                for i, c in enumerate(cb.CHANNELS, start=1)]),
         "dim_proactive_item": _codes([{"item": c.code, "label_zh": c.label_zh, "formats": ",".join(c.formats),
                                        "sort_order": i} for i, c in enumerate(cb.PROACTIVE_ITEMS, start=1)]),
-        "dim_proactive_measure": _codes([{"measure": c.code, "label_zh": c.label_zh, "formats": ",".join(c.formats),
-                                          "sort_order": i} for i, c in enumerate(cb.PROACTIVE_MEASURES, start=1)]),
+        "dim_proactive_measure": _codes([{"measure": c.code, "label_zh": c.label_zh,
+                                          "formats": ",".join(c.formats), "sort_order": i}
+                                         for i, c in enumerate(cb.PROACTIVE_MEASURES, start=1)]),
         "dim_proceeding": _codes([{"proceeding": c.code, "label_zh": c.label_zh, "sort_order": i}
                                   for i, c in enumerate(cb.PROCEEDINGS, start=1)]),
         "dim_outcome": _codes([{"outcome": c.code, "label_zh": c.label_zh, "sort_order": i}
@@ -44,9 +45,11 @@ def dimension_frames() -> dict[str, pl.DataFrame]:
         "dim_proposal_type": _codes([{"proposal_type": c.code, "label_zh": c.label_zh, "sort_order": i}
                                      for i, c in enumerate(cb.PROPOSAL_TYPES, start=1)]),
         "dim_admin_level": _codes([{"admin_level": code, "label_zh": label, "sort_order": i}
-                                   for i, (code, label) in enumerate(cb.ADMIN_LEVEL_LABELS.items(), start=1)]),
+                                   for i, (code, label) in enumerate(cb.ADMIN_LEVEL_LABELS.items(),
+                                                                     start=1)]),
         "dim_metadata_source": _codes([{"source": code, "label_zh": label, "sort_order": i}
-                                       for i, (code, label) in enumerate(cb.METADATA_SOURCES.items(), start=1)]),
+                                       for i, (code, label) in enumerate(cb.METADATA_SOURCES.items(),
+                                                                         start=1)]),
         "dim_check": _codes([{"check_name": c.name, "severity": c.severity, "about_table": c.table,
                               "description": c.description,
                               "description_zh": c.description_zh, "label_zh": c.label_zh, "sort_order": i}
@@ -65,7 +68,8 @@ def _codes_sql(codes) -> str:
     return ", ".join(f"'{c}'" for c in codes)
 
 
-_ORGS = _codes_sql(a.code for a in cb.APPLICANTS if a.code not in (cb.APPLICANT_NATURAL_PERSON, cb.APPLICANT_TOTAL))
+_ORGS = _codes_sql(a.code for a in cb.APPLICANTS
+                   if a.code not in (cb.APPLICANT_NATURAL_PERSON, cb.APPLICANT_TOTAL))
 _PERSON = _codes_sql([cb.APPLICANT_NATURAL_PERSON])
 _OUTCOME_GROUPS = {  # summary column → the §三 rows it adds up (both formats)
     column: _codes_sql([r.code for r in cb.APPLICATION_ROWS
@@ -74,19 +78,21 @@ _OUTCOME_GROUPS = {  # summary column → the §三 rows it adds up (both format
                           ("not_processed", cb.ROW_GROUP_NOT_PROCESSED), ("other", cb.ROW_GROUP_OTHER))
 }
 _ROW = {code: _codes_sql([code]) for code in (cb.ROW_RECEIVED, cb.ROW_CARRIED_OVER, cb.ROW_GRANTED,
-                                              cb.ROW_PARTLY_GRANTED, cb.ROW_TOTAL_HANDLED, cb.ROW_CARRIED_FORWARD)}
+                                              cb.ROW_PARTLY_GRANTED, cb.ROW_TOTAL_HANDLED,
+                                              cb.ROW_CARRIED_FORWARD)}
 
 
 # view → (SQL, {column: documentation})
 VIEWS: dict[str, tuple[str, dict[str, str]]] = {
     "v_report": (f"""
-SELECT r.report_id, r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county, r.format_version,
-       r.published_on, f.status, f.error, r.source_path,
-       (SELECT count(*) FROM dq_finding q WHERE q.report_id = r.report_id AND q.severity = '{cb.SEVERITY_ERROR}')
-           AS error_findings,
-       (SELECT count(*) FROM dq_finding q WHERE q.report_id = r.report_id AND q.severity = '{cb.SEVERITY_WARNING}')
-           AS warning_findings,
-       r.processing_fee_yuan, r.contact_phone, r.contact_email, r.agency_source, r.year_source, r.region_source
+SELECT r.report_id, r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county,
+       r.format_version, r.published_on, f.status, f.error, r.source_path,
+       (SELECT count(*) FROM dq_finding q
+        WHERE q.report_id = r.report_id AND q.severity = '{cb.SEVERITY_ERROR}') AS error_findings,
+       (SELECT count(*) FROM dq_finding q
+        WHERE q.report_id = r.report_id AND q.severity = '{cb.SEVERITY_WARNING}') AS warning_findings,
+       r.processing_fee_yuan, r.contact_phone, r.contact_email, r.agency_source, r.year_source,
+       r.region_source
 FROM dim_report r JOIN raw_file f ON f.source_path = r.source_path""", {
         "report_id": "report key (first 16 hex of the file's sha256)",
         "agency_name": "agency as written in the title",
@@ -155,7 +161,8 @@ FROM fact_disclosure_channel c JOIN dim_report r USING (report_id) JOIN dim_chan
         "items": "items (or events) disclosed through the channel, as stated",
         "is_lower_bound": "TRUE when stated as 'N余条' / 'N多份'",
         "unit": "unit as written (条 篇 次 场 份 …)", "account_name": "quoted account or venue name",
-        "share_of_stated": f"items / sum of the report's per-channel counts (the '{cb.CHANNEL_ALL}' row excluded)",
+        "share_of_stated": f"items / sum of the report's per-channel counts (the '{cb.CHANNEL_ALL}' row "
+                           "excluded)",
         "evidence": "the clause the count came from",
     }),
     "v_quality": ("""
@@ -179,7 +186,8 @@ _LABEL = "Chinese label (中文名称)"
 _ORDER = "order of the printed template, for ORDER BY"
 TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
     "dim_application_row": ("§三 rows of the application matrix with their Chinese labels (申请情况表行)", {
-        "row_code": "fact_application.row_code", "label_zh": _LABEL, "parent_code": "the group row (3, 3.3 …)",
+        "row_code": "fact_application.row_code", "label_zh": _LABEL,
+        "parent_code": "the group row (3, 3.3 …)",
         "parent_label_zh": "the group row's Chinese label", "level": "depth in the table (1 = top)",
         "sort_order": _ORDER, "formats": "formats the row exists in (2019, 2021)"}),
     "dim_applicant": ("§三 applicant columns (申请人情况)", {

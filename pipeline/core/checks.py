@@ -13,7 +13,8 @@ _FINDING_SCHEMA = polars_schema(DqFinding)
 
 def _finding(df: pl.DataFrame, check: str, detail: pl.Expr) -> pl.DataFrame:
     severity = cb.CHECKS_BY_NAME[check].severity
-    return df.select(pl.col("report_id"), pl.lit(check).alias("check_name"), pl.lit(severity).alias("severity"),
+    return df.select(pl.col("report_id"), pl.lit(check).alias("check_name"),
+                     pl.lit(severity).alias("severity"),
                      detail.alias("detail")).cast(_FINDING_SCHEMA)  # type: ignore[arg-type]
 
 
@@ -53,8 +54,8 @@ def application_findings(app: pl.DataFrame, formats: pl.DataFrame) -> list[pl.Da
             continue
         r1, r2, r37, r4 = (pl.col(c) for c in (cb.ROW_RECEIVED, cb.ROW_CARRIED_OVER, cb.ROW_TOTAL_HANDLED,
                                                 cb.ROW_CARRIED_FORWARD))
-        bal = w.filter(pl.all_horizontal(r1.is_not_null(), r2.is_not_null(), r37.is_not_null(), r4.is_not_null())
-                       & (r1 + r2 != r37 + r4))
+        bal = w.filter(pl.all_horizontal(r1.is_not_null(), r2.is_not_null(), r37.is_not_null(),
+                                         r4.is_not_null()) & (r1 + r2 != r37 + r4))
         out.append(_finding(bal, cb.CHECK_APPLICATION_BALANCE, pl.format(
             f"{{}}：{_ROW[cb.ROW_RECEIVED]} {{}} + {_ROW[cb.ROW_CARRIED_OVER]} {{}} ≠ "
             f"{_ROW[cb.ROW_TOTAL_HANDLED]} {{}} + {_ROW[cb.ROW_CARRIED_FORWARD]} {{}}",

@@ -30,10 +30,10 @@ REJECT_BROKEN = "broken"  # damaged: the format's library cannot read it
 REJECT_UNSAFE = "unsafe"  # hostile: a zip bomb, XML entity declarations
 REJECT_TOO_LARGE = "too_large"  # past a bound: the file's bytes, a PDF's pages, a sheet's or a table's cells
 REJECT_NO_TEXT = "no_text"  # a scan without a text layer that OCR did not (or could not) read
-REJECT_NEEDS_CONVERTER = "needs_converter"  # an old Office file only LibreOffice reads (the caller may convert)
+REJECT_NEEDS_CONVERTER = "needs_converter"  # an old Office file only LibreOffice reads (the caller converts)
 REJECT_NOT_A_REPORT = "not_a_report"  # readable, but not a government information disclosure annual report
-REJECT_REASONS = (REJECT_EMPTY, REJECT_WRONG_TYPE, REJECT_BROKEN, REJECT_UNSAFE, REJECT_TOO_LARGE, REJECT_NO_TEXT,
-                  REJECT_NEEDS_CONVERTER, REJECT_NOT_A_REPORT)
+REJECT_REASONS = (REJECT_EMPTY, REJECT_WRONG_TYPE, REJECT_BROKEN, REJECT_UNSAFE, REJECT_TOO_LARGE,
+                  REJECT_NO_TEXT, REJECT_NEEDS_CONVERTER, REJECT_NOT_A_REPORT)
 
 LEVEL_PROVINCE, LEVEL_CITY, LEVEL_COUNTY, LEVEL_TOWNSHIP, LEVEL_DEPARTMENT = (
     "province", "city", "county", "township", "department")
@@ -223,7 +223,8 @@ PROACTIVE_GRID = {
 # the rows of fact_application and fact_proactive_disclosure for one report.
 APPLICATION_CELLS = {f: tuple((r, a) for r in application_row_codes(f) for a in APPLICANT_CODES)
                      for f in FORMAT_VERSIONS}
-PROACTIVE_CELLS = {f: tuple((i, m) for i, ms in PROACTIVE_GRID[f].items() for m in ms) for f in FORMAT_VERSIONS}
+PROACTIVE_CELLS = {f: tuple((i, m) for i, ms in PROACTIVE_GRID[f].items() for m in ms)
+                   for f in FORMAT_VERSIONS}
 MONEY_MEASURES = ("amount_10k_yuan", "procurement_amount")
 SIGNED_MEASURES = ("change",)  # 本年增/减 may be negative
 

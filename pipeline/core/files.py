@@ -78,7 +78,8 @@ def discover(raw_dir: Path) -> list[RawFileRef]:
     keeps it unread, so that it still gets its rejected row."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
-        raise FileNotFoundError(f"raw folder {raw_dir} does not exist; set DISCLOSURE_RAW_DIR to a folder of reports")
+        raise FileNotFoundError(f"raw folder {raw_dir} does not exist; "
+                                "set DISCLOSURE_RAW_DIR to a folder of reports")
     root = os.path.realpath(raw_dir)
     refs: list[RawFileRef] = []
     visited = {root}
@@ -255,7 +256,8 @@ def parse_file(ref: RawFileRef, max_bytes: int = DEFAULT_MAX_BYTES, timings: Cou
             else:
                 timings["read"] += read_done - started
                 timings["parse"] += now - read_done
-    problems = [f for f in report.findings if f.check_name in _PARTIAL_CHECKS and f.severity == cb.SEVERITY_ERROR]
+    problems = [f for f in report.findings
+                if f.check_name in _PARTIAL_CHECKS and f.severity == cb.SEVERITY_ERROR]
     status = cb.STATUS_PARTIAL if problems else cb.STATUS_PARSED
     notes = [f"{f.check_name}: {f.detail}" for f in problems] + ([document.note] if document.note else [])
     error = "; ".join(notes)[:2000] or None  # the reader's note (OCR, a fallback reader) also when parsed
@@ -555,8 +557,8 @@ def _unread(ref: RawFileRef, reason: str) -> tuple:
     return ref.source_path, UNREAD_SHA, ref.source_format, 0, 0, reason
 
 
-FILES_SCHEMA = {"source_path": pl.String, "file_sha256": pl.String, "source_format": pl.String, "bytes": pl.Int64,
-                "mtime_ns": pl.Int64, "problem": pl.String}
+FILES_SCHEMA = {"source_path": pl.String, "file_sha256": pl.String, "source_format": pl.String,
+                "bytes": pl.Int64, "mtime_ns": pl.Int64, "problem": pl.String}
 
 
 def apply_reads(files: pl.DataFrame, read_as: pl.DataFrame) -> pl.DataFrame:

@@ -13,7 +13,8 @@ from functools import lru_cache
 import polars as pl
 
 from pipeline.core import codebook as cb
-from pipeline.core.records import GRID_APPLICATION, GRID_PROACTIVE, GRID_REVIEW_LITIGATION, Finding, ParsedFile, ReportRecord
+from pipeline.core.records import (GRID_APPLICATION, GRID_PROACTIVE, GRID_REVIEW_LITIGATION, Finding,
+                                   ParsedFile, ReportRecord)
 from schemas.tables import TABLE_MODELS, polars_schema
 
 REPORT_FIELDS = ("agency_name", "report_year", "period_start", "period_end", "format_version", "admin_level",
@@ -36,8 +37,9 @@ _KEY_SCHEMA = {"file_sha256": pl.String, "source_format": pl.String}
 # each grid table's rows of the unit's report in its segment, as the worker wrote them (row counts
 # of the published tables without scanning the segments)
 SEGMENT_ROWS = {t: f"{t}_rows" for t in BIG_TABLES}
-_RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error": pl.String, "report_id": pl.String,
-                  "segment": pl.String, **{c: pl.Int64 for c in SEGMENT_ROWS.values()}}
+_RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error": pl.String,
+                  "report_id": pl.String, "segment": pl.String,
+                  **{c: pl.Int64 for c in SEGMENT_ROWS.values()}}
 SIGNATURE_SCHEMA = {"report_id": pl.String, "shingles": pl.Int32, "signature": pl.Binary}
 _NO_ROWS = (None,) * len(SEGMENT_ROWS)  # row counts (like the segment) are set where the grids are written
 
@@ -117,16 +119,19 @@ def _unit_schema(table: str) -> dict[str, pl.DataType]:
 
 # grid table → the record's grid it is read from
 _GRID_SOURCES = {"fact_application": GRID_APPLICATION, "carried": GRID_APPLICATION,
-                 "fact_proactive_disclosure": GRID_PROACTIVE, "fact_review_litigation": GRID_REVIEW_LITIGATION}
+                 "fact_proactive_disclosure": GRID_PROACTIVE,
+                 "fact_review_litigation": GRID_REVIEW_LITIGATION}
 
 
 @lru_cache(maxsize=None)
-def _grid_keys(table: str, format_version: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
+def _grid_keys(table: str,
+               format_version: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
     """Every cell of a grid table for one report, in order: (keys, first codes, second codes)."""
     if table == "fact_application":
         keys = cb.APPLICATION_CELLS[format_version]
     elif table == "carried":
-        keys = tuple((r, a) for r in (cb.ROW_CARRIED_OVER, cb.ROW_CARRIED_FORWARD) for a in cb.APPLICANT_CODES)
+        keys = tuple((r, a) for r in (cb.ROW_CARRIED_OVER, cb.ROW_CARRIED_FORWARD)
+                     for a in cb.APPLICANT_CODES)
     elif table == "fact_proactive_disclosure":
         keys = cb.PROACTIVE_CELLS[format_version]
     else:
@@ -182,8 +187,8 @@ def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
             seconds.extend(second)
             values.extend(map(getattr(r, source).get, keys))
             _extend_sources(r.cell_sources.get(source, {}), keys, fmt == "pdf", pages, lines, texts)
-        rows["fact_disclosure_channel"].extend((*key, rid, c.channel, c.account_name, c.items, c.is_lower_bound,
-                                                c.unit, c.evidence) for c in r.channels)
+        rows["fact_disclosure_channel"].extend((*key, rid, c.channel, c.account_name, c.items,
+                                                c.is_lower_bound, c.unit, c.evidence) for c in r.channels)
         rows["fact_proposal"].extend((*key, rid, x.proposal_type, x.count, x.evidence) for x in r.proposals)
         rows["parser_finding"].extend((*key, rid, f.check_name, f.severity, f.detail) for f in r.findings)
         rows["prose_signature"].append((*key, rid, r.prose_shingles, r.prose_signature))
@@ -229,7 +234,8 @@ def assemble(files: pl.DataFrame, units: dict[str, pl.DataFrame]) -> dict[str, p
         if table == "dim_report":
             frame = frame.join(owners.select("report_id", "source_path"), on="report_id")
         out[table] = frame.select(list(polars_schema(TABLE_MODELS[table])))
-    out["dq_finding"] = units["parser_finding"].join(owners, on=owner_key("parser_finding"), how="semi").select(
+    out["dq_finding"] = units["parser_finding"].join(owners, on=owner_key("parser_finding"),
+                                                     how="semi").select(
         list(polars_schema(TABLE_MODELS["dq_finding"])))
     out["carried"] = units["carried"].join(owners, on=owner_key("carried"), how="semi").select(
         list(polars_schema(TABLE_MODELS["fact_application"])))

@@ -209,7 +209,8 @@ def _render(data: dict[str, pl.DataFrame], warehouse_name: str, workbook_name: s
         "每条问题写明年报的源文件和不一致的数字；“错误”是表格算术或表格缺失问题，需要更正；“警告”请核实。</p>",
         '<div class="cards">' + "".join(f'<div class="card"><b>{n}</b>{_e(text)}</div>' for text, n in (
             ("份年报", reports.height),
-            *((cb.STATUS_LABELS[status], statuses.get(status, 0)) for status in (cb.STATUS_PARSED, cb.STATUS_PARTIAL)),
+            *((cb.STATUS_LABELS[status], statuses.get(status, 0))
+              for status in (cb.STATUS_PARSED, cb.STATUS_PARTIAL)),
             ("未能读取的文件", rejected.height),
             ("条错误", per_severity.get(cb.SEVERITY_ERROR, 0)),
             ("条警告", per_severity.get(cb.SEVERITY_WARNING, 0)))) + "</div>",

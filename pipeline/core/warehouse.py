@@ -42,9 +42,9 @@ class SegmentedTable:
         owners = f"segment_owners_{id(self):x}"
         con.register(owners, self.owners.to_arrow())
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
-        return (f"SELECT {', '.join('s.' + c for c in self.columns)} FROM read_parquet([{listed}], filename=true) s "
-                f"SEMI JOIN {owners} o ON s.report_id = o.report_id AND s.source_format = o.source_format "
-                "AND s.filename = o.file")
+        return (f"SELECT {', '.join('s.' + c for c in self.columns)} "
+                f"FROM read_parquet([{listed}], filename=true) s SEMI JOIN {owners} o "
+                "ON s.report_id = o.report_id AND s.source_format = o.source_format AND s.filename = o.file")
 
     def read(self, where: str | None = None) -> pl.DataFrame:
         """The rows (those matching the SQL condition `where`) as one polars frame."""
@@ -162,8 +162,8 @@ def remove_leftovers(path: Path) -> list[Path]:
     return removed
 
 
-def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, sql_after: list[str] | None = None,
-            memory_limit: str = "1GB") -> dict[str, int]:
+def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path,
+            sql_after: list[str] | None = None, memory_limit: str = "1GB") -> dict[str, int]:
     """Write `tables` (name → frame) into a fresh DuckDB file and atomically replace `path`.
 
     Returns the row count of each table as read back from the new file.
@@ -188,7 +188,8 @@ def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, s
                     con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow')
                 for stmt in sql_after or []:
                     con.execute(stmt)
-                counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}
+                counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                          for name in tables}
                 before_checkpoint(con)
                 con.execute("CHECKPOINT")
             finally:
@@ -233,7 +234,8 @@ def export_parquet(warehouse: Path, out_dir: Path, tables: list[str]) -> dict[st
             else:  # a label table or build_info: one file, so Spark or MotherDuck users keep the labels
                 (tmp / table).mkdir()
                 target = (tmp / table / f"{table}.parquet").as_posix().replace("'", "''")
-                con.execute(f"COPY (SELECT * FROM \"{table}\") TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+                con.execute(f"COPY (SELECT * FROM \"{table}\") TO '{target}' "
+                            "(FORMAT parquet, COMPRESSION zstd)")
                 files[table] = 1
                 continue
             target = (tmp / table).as_posix().replace("'", "''")

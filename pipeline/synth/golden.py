@@ -56,7 +56,8 @@ def expected_findings(rep: SynthReport) -> list[str]:
 
 def golden_entry(rep: SynthReport) -> dict:
     start, end = rep.period
-    app_nonzero, app_nulls = _nonzero(rep.application, [(r, a) for r in rep.row_codes for a in cb.APPLICANT_CODES])
+    app_nonzero, app_nulls = _nonzero(rep.application,
+                                      [(r, a) for r in rep.row_codes for a in cb.APPLICANT_CODES])
     app_nulls = [n for n in app_nulls if n.split("/")[0] not in rep.missing_rows]
     pro_keys = [(i, m) for i, ms in cb.PROACTIVE_GRID[rep.format_version].items() for m in ms]
     pro_nonzero, pro_nulls = _nonzero(rep.proactive, pro_keys)
@@ -74,7 +75,8 @@ def golden_entry(rep: SynthReport) -> dict:
             "contact_phone": rep.contact_phone, "contact_email": rep.contact_email, "postcode": rep.postcode,
             "processing_fee_yuan": rep.processing_fee_yuan,
         },
-        "application": {"nonzero": app_nonzero, "missing_rows": list(rep.missing_rows), "null_cells": app_nulls},
+        "application": {"nonzero": app_nonzero, "missing_rows": list(rep.missing_rows),
+                        "null_cells": app_nulls},
         "proactive": {"nonzero": pro_nonzero, "null_cells": pro_nulls},
         "review_litigation": {"nonzero": rev_nonzero, "null_cells": rev_nulls},
         "channels": [{"channel": c.channel, "items": c.items, "is_lower_bound": c.is_lower_bound,

@@ -87,12 +87,14 @@ def _application(rng: random.Random, fmt: str) -> dict[tuple[str, str], int | No
         weight = 1.0 if a == "natural_person" else 0.25
         for r in outcomes:
             hot = r in (cb.ROW_GRANTED, "3.2", "3.4.1", "3.3.4", "3.5.1", "3.6.3", "3.6")
-            grid[(r, a)] = rng.choice([0, 0, 0, rng.randint(1, 40)]) if busy and rng.random() < weight and hot else 0
+            grid[(r, a)] = (rng.choice([0, 0, 0, rng.randint(1, 40)])
+                            if busy and rng.random() < weight and hot else 0)
         handled = sum(grid[(r, a)] or 0 for r in outcomes)
         grid[(cb.ROW_TOTAL_HANDLED, a)] = handled
         grid[(cb.ROW_CARRIED_FORWARD, a)] = rng.randint(0, 5) if busy and rng.random() < weight * 0.5 else 0
         grid[(cb.ROW_CARRIED_OVER, a)] = rng.randint(0, handled) if handled and rng.random() < 0.4 else 0
-        grid[(cb.ROW_RECEIVED, a)] = handled + grid[(cb.ROW_CARRIED_FORWARD, a)] - grid[(cb.ROW_CARRIED_OVER, a)]
+        grid[(cb.ROW_RECEIVED, a)] = (handled + grid[(cb.ROW_CARRIED_FORWARD, a)]
+                                      - grid[(cb.ROW_CARRIED_OVER, a)])
     for r in rows:
         grid[(r, cb.APPLICANT_TOTAL)] = sum(grid[(r, a)] or 0 for a in applicants)
     return grid
@@ -103,7 +105,8 @@ def _proactive(rng: random.Random, fmt: str) -> dict[tuple[str, str], float | No
     for item, measures in cb.PROACTIVE_GRID[fmt].items():
         for m in measures:
             if m in cb.MONEY_MEASURES:
-                grid[(item, m)] = rng.choice([0.0, round(rng.uniform(0.5, 900), 2), float(rng.randint(1, 300))])
+                grid[(item, m)] = rng.choice([0.0, round(rng.uniform(0.5, 900), 2),
+                                              float(rng.randint(1, 300))])
             elif m in cb.SIGNED_MEASURES:
                 grid[(item, m)] = float(rng.randint(-5, 12))
             else:
@@ -143,7 +146,8 @@ def _channels(rng: random.Random, town: str, county: str) -> list[SynthChannel]:
     return out
 
 
-def random_report(rng: random.Random, faults: set[str] | None = None, format_version: str | None = None) -> SynthReport:
+def random_report(rng: random.Random, faults: set[str] | None = None,
+                  format_version: str | None = None) -> SynthReport:
     province, city, county, towns = rng.choice(PLACES)
     town = rng.choice(towns)
     level = rng.choices(("township", "county", "city", "department", "province"), (6, 2, 1, 2, 0.5))[0]
@@ -163,7 +167,8 @@ def random_report(rng: random.Random, faults: set[str] | None = None, format_ver
     year = rng.randint(2021, 2025) if fmt == cb.FORMAT_2021 else rng.choice((2019, 2020))
     published = dt.date(year + 1, 1, rng.randint(5, 31)) if rng.random() < 0.85 else None
     phone = f"0{rng.randint(10, 999)}-{rng.randint(1000000, 89999999)}" if rng.random() < 0.8 else None
-    email = f"gk{rng.randint(100, 99999)}@{rng.choice(['163.com', 'qq.com', 'gov.cn'])}" if rng.random() < 0.5 else None
+    email = (f"gk{rng.randint(100, 99999)}@{rng.choice(['163.com', 'qq.com', 'gov.cn'])}"
+             if rng.random() < 0.5 else None)
     postcode = f"{rng.randint(100000, 860000)}" if rng.random() < 0.5 else None
     fee = rng.choice([0.0, 0.0, 0.0, None, float(rng.randint(1, 300))])
     proposals: dict[str, int] = {}
@@ -209,4 +214,5 @@ def _inject(rng: random.Random, rep: SynthReport) -> None:
                 app[(r, a)] = None
     received = app[(cb.ROW_RECEIVED, cb.APPLICANT_TOTAL)]
     if received is not None:
-        rep.prose_applications = received + (rng.randint(1, 9) if cb.CHECK_TEXT_TABLE_MISMATCH in rep.faults else 0)
+        off = rng.randint(1, 9) if cb.CHECK_TEXT_TABLE_MISMATCH in rep.faults else 0
+        rep.prose_applications = received + off

@@ -8,7 +8,8 @@ from pipeline.core import similarity
 from pipeline.core.document import Document
 from pipeline.core.parser import identity, metadata, prose, tables
 from pipeline.core.parser.sections import heading_section, split_sections
-from pipeline.core.records import GRID_APPLICATION, GRID_PROACTIVE, GRID_REVIEW_LITIGATION, GRIDS, ReportRecord
+from pipeline.core.records import (GRID_APPLICATION, GRID_PROACTIVE, GRID_REVIEW_LITIGATION, GRIDS,
+                                   ReportRecord)
 from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import squeeze
 
@@ -70,7 +71,8 @@ def parse_document(doc: Document) -> ReportRecord:
     _check_processing_fee(rec, fee_in_six, fee_elsewhere, other + rest)
     _check_empty_problems(rec, sections)
 
-    first_table = min((sections.headings[s] for s in cb.TABLE_SECTIONS if s in sections.headings), default=None)
+    first_table = min((sections.headings[s] for s in cb.TABLE_SECTIONS if s in sections.headings),
+                      default=None)
     channel_paragraphs = [i.text for i in sections.items
                           if not i.is_row and (first_table is None or i.line < first_table)
                           and i.section in (None, cb.SECTION_OVERVIEW)]

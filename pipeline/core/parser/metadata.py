@@ -67,8 +67,8 @@ def find_published_on(paragraphs: list[str]) -> dt.date | None:
     return None
 
 
-_PHONE = re.compile(r"(?:电话|热线|联系方式|Tel)[^0-9(]{0,12}(1[3-9]\d{9}(?!\d)|\(0\d{2,3}\)\d{7,8}|(?:0\d{2,3}[-－—]?)?\d{7,8})",
-                    re.I)
+_PHONE = re.compile(r"(?:电话|热线|联系方式|Tel)[^0-9(]{0,12}"
+                    r"(1[3-9]\d{9}(?!\d)|\(0\d{2,3}\)\d{7,8}|(?:0\d{2,3}[-－—]?)?\d{7,8})", re.I)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _POSTCODE = re.compile(r"(?:邮编|邮政编码)[^0-9]{0,3}(\d{6})(?!\d)")
 

@@ -15,7 +15,8 @@ from pipeline.core.textnorm import squeeze
 _DIGIT = re.compile(r"\d")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。！？!?：:\n]")
 # (?<!\d): a number is tried from its first digit only (a long digit run is linear, not quadratic)
-_COUNT = re.compile(r"(近|约|超过|超)?(?<!\d)(\d+(?:\.\d+)?)(余|多)?(" + "|".join(cb.CHANNEL_UNITS) + r")(?![\u4e00-\u9fff]{0,1}(?:人|户|次浏览))")
+_COUNT = re.compile(r"(近|约|超过|超)?(?<!\d)(\d+(?:\.\d+)?)(余|多)?(" + "|".join(cb.CHANNEL_UNITS)
+                    + r")(?![\u4e00-\u9fff]{0,1}(?:人|户|次浏览))")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,30})[”\"」』]")
 _CHANNEL_KEYWORDS = sorted(((kw, c.code) for c in cb.CHANNELS for kw in c.keywords), key=lambda t: -len(t[0]))
 
@@ -73,7 +74,8 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
         content = unit == "个" and before.endswith(cb.CHANNEL_CONTENT_NOUNS)
         if unit == "个" and not chans:
             continue
-        has_verb = any(v in before for v in cb.CHANNEL_VERBS) or (event and any(v in clause for v in cb.CHANNEL_VERBS))
+        has_verb = any(v in before for v in cb.CHANNEL_VERBS) \
+            or (event and any(v in clause for v in cb.CHANNEL_VERBS))
         if not has_verb:
             continue
         if unit in cb.CHANNEL_EVENT_UNITS and cb.CHANNEL_PRESS_CONFERENCE in chans:
@@ -104,7 +106,8 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
     return found
 
 
-_PROPOSAL_KW = sorted(((kw, p.code) for p in cb.PROPOSAL_TYPES for kw in p.keywords), key=lambda t: -len(t[0]))
+_PROPOSAL_KW = sorted(((kw, p.code) for p in cb.PROPOSAL_TYPES for kw in p.keywords),
+                      key=lambda t: -len(t[0]))
 _PROPOSAL_WORDS = re.compile("|".join(re.escape(kw) for kw, _ in _PROPOSAL_KW))
 _PROPOSAL_OF = dict(_PROPOSAL_KW)
 _NUMBER_AFTER = re.compile(r"^(?:[^\d，,。；;]{0,6}?)(\d+)(件|条|个|项)")

@@ -18,7 +18,8 @@ __all__ = ["Rejected", "read_document", "sniff"]
 PDF, ZIP, PNG, JPEG, GIF, OLE = "pdf", "zip", "png", "jpeg", "gif", "ole"
 _SIGNATURES = {PDF: (b"%PDF-", "a PDF"), ZIP: (b"PK\x03\x04", "a zip archive (or Office file)"),
                PNG: (b"\x89PNG", "a PNG image"), JPEG: (b"\xff\xd8\xff", "a JPEG image"),
-               GIF: (b"GIF8", "a GIF image"), OLE: (b"\xd0\xcf\x11\xe0", "an old binary Office file (.doc/.xls)")}
+               GIF: (b"GIF8", "a GIF image"),
+               OLE: (b"\xd0\xcf\x11\xe0", "an old binary Office file (.doc/.xls)")}
 
 
 def sniff(data: bytes) -> str | None:
@@ -36,8 +37,8 @@ def read_document(data: bytes, source_format: str) -> Document:
     actual = sniff(data)
     if source_format == "txt":
         if actual or (b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))):
-            raise Rejected(cb.REJECT_WRONG_TYPE, f"binary content in a .txt file ({_described(actual, 'NUL bytes')}): "
-                           "not a text report")
+            raise Rejected(cb.REJECT_WRONG_TYPE, "binary content in a .txt file "
+                           f"({_described(actual, 'NUL bytes')}): not a text report")
         text, encoding = decode(data)
         return text_to_document(text, encoding)
     if source_format == "docx":
@@ -72,5 +73,5 @@ def read_document(data: bytes, source_format: str) -> Document:
                            + _described(actual, "not an Office file"))
         from pipeline.core.readers.office import read_spreadsheet
         return read_spreadsheet(data, source_format)
-    raise Rejected(cb.REJECT_WRONG_TYPE, "unsupported file type: only .txt, .docx, .doc, .wps, .xls, .xlsx, .et, "
-                   ".html/.htm and .pdf reports are read")
+    raise Rejected(cb.REJECT_WRONG_TYPE, "unsupported file type: only .txt, .docx, .doc, .wps, .xls, .xlsx, "
+                   ".et, .html/.htm and .pdf reports are read")

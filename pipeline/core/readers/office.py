@@ -44,8 +44,8 @@ def convert(data: bytes, suffix: str, target: str) -> bytes:
                            check=True, capture_output=True, timeout=CONVERT_TIMEOUT_S)
             return Path(tmp, "out", "in." + target).read_bytes()
         except (subprocess.SubprocessError, OSError) as exc:
-            raise Rejected(cb.REJECT_BROKEN, f"LibreOffice could not convert the file ({type(exc).__name__})") \
-                from exc
+            raise Rejected(cb.REJECT_BROKEN,
+                           f"LibreOffice could not convert the file ({type(exc).__name__})") from exc
 
 
 def read_word(data: bytes, source_format: str) -> Document:
@@ -111,7 +111,8 @@ def identity_failures(doc: Document) -> int:
     for applicant in {a for _, a in app}:
         def v(row: str):
             return app.get((row, applicant))
-        terms = [v(cb.ROW_RECEIVED), v(cb.ROW_CARRIED_OVER), v(cb.ROW_TOTAL_HANDLED), v(cb.ROW_CARRIED_FORWARD)]
+        terms = [v(row) for row in (cb.ROW_RECEIVED, cb.ROW_CARRIED_OVER, cb.ROW_TOTAL_HANDLED,
+                                    cb.ROW_CARRIED_FORWARD)]
         if None not in terms and terms[0] + terms[1] != terms[2] + terms[3]:
             failures += 1
         outcomes = [v(r) for r in leaves]

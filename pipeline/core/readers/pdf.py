@@ -62,7 +62,8 @@ class PageContent(NamedTuple):
 def read_pdf(data: bytes) -> Document:
     head = data[:1024]
     if b"%PDF-" not in head:
-        raise Rejected(cb.REJECT_WRONG_TYPE, "not a PDF: the file has no %PDF header (a renamed or damaged file?)")
+        raise Rejected(cb.REJECT_WRONG_TYPE,
+                       "not a PDF: the file has no %PDF header (a renamed or damaged file?)")
     pages, lost = _pdfium_pages(data)
     note = None
     if lost:
@@ -72,11 +73,12 @@ def read_pdf(data: bytes) -> Document:
         from pipeline.core.readers import ocr
 
         if ocr.mode() == "off":
-            raise Rejected(cb.REJECT_NO_TEXT, "no text layer: the PDF holds images only (a scan), and OCR is off "
-                           "(DISCLOSURE_OCR=off)")
+            raise Rejected(cb.REJECT_NO_TEXT, "no text layer: the PDF holds images only (a scan), and OCR is "
+                           "off (DISCLOSURE_OCR=off)")
         pages, note = ocr.ocr_pdf(data)
         if sum(p.chars for p in pages) < 20:
-            raise Rejected(cb.REJECT_NO_TEXT, "no text layer, and OCR found no text: the PDF holds images without text")
+            raise Rejected(cb.REJECT_NO_TEXT,
+                           "no text layer, and OCR found no text: the PDF holds images without text")
     blocks: list[Block] = []
     confidence: dict[int, tuple[float, ...]] = {}
     for number, page in enumerate(pages, start=1):
@@ -108,13 +110,14 @@ def _pdfium_pages(data: bytes) -> tuple[list[PageContent], int]:
     read = []
     try:
         if len(pdf) > MAX_PAGES:
-            raise Rejected(cb.REJECT_TOO_LARGE, f"PDF with {len(pdf)} pages, more than {MAX_PAGES}: not an annual report")
+            raise Rejected(cb.REJECT_TOO_LARGE,
+                           f"PDF with {len(pdf)} pages, more than {MAX_PAGES}: not an annual report")
         for index in range(len(pdf)):
             try:
                 page = pdf[index]
             except pdfium.PdfiumError as exc:  # a damaged page object (e.g. one that refers to itself)
-                raise Rejected(cb.REJECT_BROKEN, f"broken PDF: page {index + 1} cannot be loaded ({str(exc)[:200]})") \
-                    from exc
+                raise Rejected(cb.REJECT_BROKEN,
+                               f"broken PDF: page {index + 1} cannot be loaded ({str(exc)[:200]})") from exc
             try:
                 height = page.get_height()
                 textpage = page.get_textpage()
@@ -434,8 +437,8 @@ def _plumber_pages(data: bytes) -> list[PageContent]:
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             if len(pdf.pages) > MAX_PAGES:
-                raise Rejected(cb.REJECT_TOO_LARGE, f"PDF with {len(pdf.pages)} pages, more than {MAX_PAGES}: "
-                               "not an annual report")
+                raise Rejected(cb.REJECT_TOO_LARGE, f"PDF with {len(pdf.pages)} pages, more than "
+                               f"{MAX_PAGES}: not an annual report")
             for page in pdf.pages:
                 pages.append(_plumber_page(page))
                 page.flush_cache()

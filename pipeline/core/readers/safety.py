@@ -25,8 +25,8 @@ _ENTITY = re.compile(rb"<!ENTITY", re.I)  # web pages have <!DOCTYPE html>, neve
 # What zipfile (and zlib under it) raise on a damaged archive or member: a bad header or CRC, a
 # truncated or corrupt deflate stream, an unsupported compression method, an encrypted member
 # (RuntimeError: "password required"), a member name that is not there (KeyError).
-ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
-              KeyError)
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError,
+              RuntimeError, KeyError)
 
 
 def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
@@ -35,14 +35,16 @@ def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise Rejected(cb.REJECT_BROKEN, f"broken archive: the {what} is not a readable zip file ({exc})") from exc
+        raise Rejected(cb.REJECT_BROKEN,
+                       f"broken archive: the {what} is not a readable zip file ({exc})") from exc
     if len(members) > MAX_ARCHIVE_MEMBERS:
         raise Rejected(cb.REJECT_UNSAFE,
                        f"archive with {len(members)} members: more than {MAX_ARCHIVE_MEMBERS}, not a {what}")
     total = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
     if total > MAX_UNCOMPRESSED_BYTES or total > MAX_COMPRESSION_RATIO * max(packed, 1 << 16):
-        raise Rejected(cb.REJECT_UNSAFE, f"archive inflates to {total} bytes from {packed} (a zip bomb?); refused")
+        raise Rejected(cb.REJECT_UNSAFE,
+                       f"archive inflates to {total} bytes from {packed} (a zip bomb?); refused")
     return archive
 
 
@@ -59,8 +61,8 @@ def check_xml_parts(archive: zipfile.ZipFile, what: str) -> None:
                 with archive.open(member) as fh:
                     head = fh.read(4096)
             except ZIP_ERRORS as exc:
-                raise Rejected(cb.REJECT_BROKEN, f"broken archive: the {what} part {member.filename} cannot be "
-                               f"read ({type(exc).__name__}: {str(exc)[:120]})") from exc
+                raise Rejected(cb.REJECT_BROKEN, f"broken archive: the {what} part {member.filename} "
+                               f"cannot be read ({type(exc).__name__}: {str(exc)[:120]})") from exc
             if _ENTITY_DECLARATION.search(head):
                 raise Rejected(cb.REJECT_UNSAFE,
                                f"{what} part {member.filename} has a DOCTYPE (possible XXE attack); refused")

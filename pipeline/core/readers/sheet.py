@@ -34,8 +34,8 @@ def read_sheet(data: bytes, source_format: str) -> Document:
         except pc.CalamineError as exc:
             raise _unreadable(exc) from exc
         if sheet.total_height * max(sheet.total_width, 1) > MAX_CELLS:
-            raise Rejected(cb.REJECT_TOO_LARGE, f"sheet with {sheet.total_height} × {sheet.total_width} cells: "
-                           "not a report")
+            raise Rejected(cb.REJECT_TOO_LARGE,
+                           f"sheet with {sheet.total_height} × {sheet.total_width} cells: not a report")
         try:
             grid = sheet.to_python(skip_empty_area=False)
             merged = sheet.merged_cell_ranges or []

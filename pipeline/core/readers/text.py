@@ -39,8 +39,9 @@ def decode(data: bytes) -> tuple[str, str]:
             try:
                 return data.decode(enc), enc
             except UnicodeDecodeError as exc:  # a UTF-16 file cut at an odd byte, say
-                raise Rejected(cb.REJECT_BROKEN, f"unreadable encoding: the file starts with a {enc} byte-order "
-                               f"mark but is not {enc} text ({exc.reason} at byte {exc.start})") from exc
+                raise Rejected(cb.REJECT_BROKEN, f"unreadable encoding: the file starts with a {enc} "
+                               f"byte-order mark but is not {enc} text ({exc.reason} at byte {exc.start})") \
+                    from exc
     for enc in ("utf-8", "gb18030"):
         try:
             text = data.decode(enc)
