@@ -21,9 +21,5 @@ class Rejected(Exception):
         super().__init__(message)
         self.reason = reason
 
-    @property
-    def message(self) -> str:
-        return str(self)
-
     def __reduce__(self):  # picklable with both arguments (it may cross a process boundary)
         return type(self), (self.reason, str(self))
