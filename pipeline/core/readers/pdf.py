@@ -120,7 +120,11 @@ def _pdfium_pages(data: bytes) -> tuple[list[PageContent], int]:
                                f"broken PDF: page {index + 1} cannot be loaded ({str(exc)[:200]})") from exc
             try:
                 height = page.get_height()
-                textpage = page.get_textpage()
+                try:
+                    textpage = page.get_textpage()
+                except pdfium.PdfiumError as exc:  # pdfium cannot build the page's text
+                    raise Rejected(cb.REJECT_BROKEN, f"broken PDF: the text of page {index + 1} cannot be "
+                                   f"read ({str(exc)[:200]})") from exc
                 try:
                     chars = _chars(c, textpage.raw, height)
                     objects, dropped = _dropped_glyphs(c, page.raw, textpage.raw, height)
