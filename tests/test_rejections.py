@@ -171,3 +171,28 @@ def test_readers_and_parser_catch_no_blanket_exception():
                     if (path.name, func.name) not in _BROAD_CATCH_ALLOWED:
                         found.append(f"{path.name}:{handler.lineno} in {func.name}")
     assert not found, f"blanket except in a reader (a bug would pass for a broken file): {found}"
+
+
+def test_a_bug_making_one_files_frames_rejects_that_file_as_an_internal_error(tmp_path, monkeypatch):
+    """In a parse worker's batch: the file whose frames fail is rejected naming itself and the stage; the
+    other files of the batch load."""
+    from pipeline.core import files, normalize
+
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    good.write_bytes(SAMPLES["txt"].read_bytes())
+    bad.write_bytes(seed_path("004").read_bytes())
+    real = normalize.unit_frames
+
+    def unit_frames(parsed):
+        if any(p.source_path == "bad.txt" and p.report is not None for p in parsed):
+            raise Boom("a bug, not the file")
+        return real(parsed)
+    monkeypatch.setattr(normalize, "unit_frames", unit_frames)
+    (tmp_path / "segments").mkdir()
+    frames, _ = files._parse_batch_to_frames([RawFileRef(good, "good.txt"), RawFileRef(bad, "bad.txt")],
+                                             10 ** 8, segment_dir=tmp_path / "segments")
+    status = dict(frames["parse_result"].select("error", "status").iter_rows())
+    assert sorted(status.values()) == [cb.STATUS_PARSED, cb.STATUS_REJECTED]
+    error = next(e for e, s in status.items() if s == cb.STATUS_REJECTED)
+    assert error.startswith("internal error (a bug in the pipeline, not a broken file")
+    assert "at the normalise stage of bad.txt: Boom: a bug, not the file" in error
