@@ -61,3 +61,13 @@ def test_the_graph_matches_its_committed_snapshot(mode):
         path.write_text(text, encoding="utf-8")
     assert json.loads(path.read_text(encoding="utf-8")) == got, (
         f"the {mode} graph changed; if intended, rerun with DISCLOSURE_UPDATE_SNAPSHOTS=1 and commit {path}")
+
+
+def test_the_defs_folder_loads_the_same_graph(monkeypatch):
+    """What Dagster's tools load (`defs`: the defs folder, by concern) is the snapshot's graph."""
+    for name in ("DISCLOSURE_PARSE_PARTITIONS", "DISCLOSURE_EXECUTOR"):
+        monkeypatch.delenv(name, raising=False)
+    assert graph_snapshot(definitions.defs()) == graph_snapshot(definitions.build_definitions())
+    monkeypatch.setenv("DISCLOSURE_PARSE_PARTITIONS", "4")
+    monkeypatch.setenv("DISCLOSURE_EXECUTOR", "multiprocess")
+    assert graph_snapshot(definitions.defs()) == graph_snapshot(definitions.build_definitions(**MODES["partitioned"]))

@@ -7,7 +7,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets import reports, tables
+from assets import reports
 from assets.resources import RawFolder, Warehouse
 from pipeline import definitions
 from tests.conftest import RAW, REAL
@@ -110,41 +110,74 @@ def test_a_failed_run_leaves_the_previous_warehouse(tmp_path, seeds_build):
         assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5
 
 
+def partitioned_job(raw, warehouse, partitions: int = 3) -> dg.JobDefinition:
+    """The code location in partitioned mode, on these folders: its job (the whole graph)."""
+    defs = definitions.build_definitions(partitions, resources={
+        "raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))})
+    return defs.resolve_job_def("build_warehouse")
+
+
+def every_partition(partitions: int = 3) -> dict[str, str]:
+    return {"dagster/asset_partition_range_start": "000",
+            "dagster/asset_partition_range_end": f"{partitions - 1:03d}"}
+
+
 def test_parse_step_as_partitions_builds_the_same_warehouse(tmp_path, seeds_golden):
     """The partitioned path, locally: each parse partition materialised on its own (as a k8s or
     celery executor would run them), then the rest of the graph over all partitions."""
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
     warehouse = tmp_path / "wh" / "disclosure.duckdb"
-    resources = {"raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))}
+    job = partitioned_job(raw, warehouse)
     instance = dg.DagsterInstance.ephemeral()
-    assets = [reports.make_parsed_reports(3), tables.report_tables, tables.disclosure_warehouse,
-              tables.warehouse_parquet]
     files_per_partition = []
     for key in ("000", "001", "002"):
-        result = dg.materialize(assets, selection="parsed_reports", partition_key=key, resources=resources,
-                                instance=instance)
+        result = job.execute_in_process(asset_selection=[dg.AssetKey("parsed_reports")], partition_key=key,
+                                        instance=instance)
         assert result.success
         files_per_partition.append(result.asset_materializations_for_node("parsed_reports")[0].metadata["files"].value)
     assert sum(files_per_partition) == 5
-    result = dg.materialize(assets, selection=dg.AssetSelection.all() - dg.AssetSelection.assets("parsed_reports"),
-                            resources=resources, instance=instance)
-    assert result.success
-    con = duckdb.connect(str(warehouse), read_only=True)
-    assert compare(seeds_golden, con) == []
+    downstream = [k for k in job.asset_layer.selected_asset_keys if k.to_user_string() != "parsed_reports"]
+    result = job.execute_in_process(asset_selection=downstream, instance=dg.DagsterInstance.ephemeral())
+    assert result.success  # another instance: the parse manifests are kept beside the parse cache
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert compare(seeds_golden, con) == []
     assert (warehouse.parent / "disclosure.parquet" / "fact_application" / "report_year=2024").is_dir()
     labels = warehouse.parent / "disclosure.parquet" / "dim_applicant" / "dim_applicant.parquet"
     assert duckdb.sql(f"SELECT label_zh FROM '{labels}' WHERE applicant = 'legal_service_org'").fetchone() == (
         "法律服务机构",)  # the Chinese labels travel with the Parquet export
     # a file added after its partition was parsed is not accounted: the blocking check stops the publish
     shutil.copy(next(RAW.glob("004_*.txt")), raw / "added_later.txt")
-    downstream = dg.AssetSelection.all() - dg.AssetSelection.assets("parsed_reports")
-    result = dg.materialize(assets, selection=downstream, resources=resources, instance=instance,
-                            raise_on_error=False)
+    result = job.execute_in_process(asset_selection=downstream, instance=instance, raise_on_error=False)
     accounted = [(e.passed, e.metadata["files_found"].value, e.metadata["raw_file_rows"].value)
                  for e in result.get_asset_check_evaluations() if e.check_name == "every_file_accounted"]
     assert accounted == [(False, 6, 5)]
     assert not result.success
+    # the job over every partition (what the schedule and the sensor start) parses it and publishes it
+    result = job.execute_in_process(instance=instance, tags=every_partition())
+    assert result.success
+    accounted = [(e.passed, e.metadata["files_found"].value, e.metadata["raw_file_rows"].value)
+                 for e in result.get_asset_check_evaluations() if e.check_name == "every_file_accounted"]
+    assert accounted == [(True, 6, 6)]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT status FROM raw_file WHERE source_path = 'added_later.txt'").fetchone() == (
+            "parsed",)
+
+
+def test_a_partition_never_parsed_is_named_with_the_command_that_parses_it(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    job = partitioned_job(raw, tmp_path / "wh" / "disclosure.duckdb")
+    instance = dg.DagsterInstance.ephemeral()
+    assert job.execute_in_process(asset_selection=[dg.AssetKey("parsed_reports")], partition_key="000",
+                                  instance=instance).success
+    result = job.execute_in_process(asset_selection=[dg.AssetKey("raw_file")], instance=instance,
+                                    raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert "partition 001 of parsed_reports has not been materialised" in failure.message + str(
+        failure.step_failure_data.user_failure_data or "") + str(failure.step_failure_data.error)
+    assert "dg launch --assets parsed_reports --partition 001" in str(failure.step_failure_data.error)
 
 
 def test_a_content_parsed_in_two_partitions_is_published_once(tmp_path):
@@ -157,15 +190,9 @@ def test_a_content_parsed_in_two_partitions_is_published_once(tmp_path):
     copy_name = next(f"copy_{i}.txt" for i in range(100) if reports.partition_of(f"copy_{i}.txt", 3) != home)
     shutil.copy(original, raw / copy_name)
     warehouse = tmp_path / "wh" / "disclosure.duckdb"
-    resources = {"raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))}
-    instance = dg.DagsterInstance.ephemeral()
-    assets = [reports.make_parsed_reports(3), tables.report_tables, tables.disclosure_warehouse,
-              tables.warehouse_parquet]
-    for key in ("000", "001", "002"):
-        assert dg.materialize(assets, selection="parsed_reports", partition_key=key, resources=resources,
-                              instance=instance).success
-    assert dg.materialize(assets, selection=dg.AssetSelection.all() - dg.AssetSelection.assets("parsed_reports"),
-                          resources=resources, instance=instance).success
+    result = partitioned_job(raw, warehouse).execute_in_process(instance=dg.DagsterInstance.ephemeral(),
+                                                                tags=every_partition())
+    assert result.success
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw_file").fetchone()[0] == 6
         assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5

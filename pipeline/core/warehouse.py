@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-from dataclasses import dataclass
+import json
 import os
+from dataclasses import dataclass
 import shutil
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Union
 
 import duckdb
 import polars as pl
@@ -20,6 +21,40 @@ import polars as pl
 
 def CHECKPOINT_HOOK(con: duckdb.DuckDBPyConnection) -> None:
     """Called with the new file's connection just before it is checkpointed (tests pause here)."""
+
+
+@dataclass(frozen=True, eq=False)
+class FrameTable:
+    """A table held as one polars frame (the small tables: raw_file, dim_report, dq_finding …)."""
+
+    frame: pl.DataFrame
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+    def read(self) -> pl.DataFrame:
+        return self.frame
+
+    def head(self, n: int) -> pl.DataFrame:
+        return self.frame.head(n)
+
+    def where(self, condition: str) -> pl.DataFrame:
+        """The rows matching a SQL condition."""
+        con = duckdb.connect()
+        frame = self.frame.to_arrow()  # noqa: F841  (scanned by name)
+        return con.execute(f"SELECT * FROM frame WHERE {condition}").pl()
+
+    def validated(self, model) -> "FrameTable":
+        """Checked against its pandera model (lazy: all failures at once; raises SchemaErrors)."""
+        return FrameTable(model.validate(self.frame, lazy=True))
+
+    def create_in(self, con: duckdb.DuckDBPyConnection, name: str, replace: bool = False) -> None:
+        arrow = self.frame.to_arrow()  # noqa: F841  (DuckDB scans the local Arrow table by name)
+        con.execute(f'CREATE {"OR REPLACE " if replace else ""}TABLE "{name}" AS SELECT * FROM arrow')
+
+    def stage(self, folder: Path, name: str) -> None:
+        self.frame.write_parquet(Path(folder) / f"{name}.parquet", compression="lz4")
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,7 +72,8 @@ class SegmentedTable:
         if not self.files:
             return "SELECT " + ", ".join(f"NULL AS {c}" for c in self.columns) + " WHERE false"
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
-        return (f"SELECT {', '.join('s.' + c for c in self.columns)} FROM read_parquet([{listed}], filename=true) s "
+        return (f"SELECT {', '.join('s.' + c for c in self.columns)} "
+                f"FROM read_parquet([{listed}], filename=true) s "
                 "SEMI JOIN segment_owners o ON s.report_id = o.report_id AND s.source_format = o.source_format "
                 "AND s.filename = o.file")
 
@@ -45,16 +81,60 @@ class SegmentedTable:
         """The rows as one polars frame (for small folders and tests)."""
         return self._run(self.sql()).pl()
 
+    def head(self, n: int) -> pl.DataFrame:
+        return self._run(f"{self.sql()} LIMIT {int(n)}").pl()
+
+    def where(self, condition: str) -> pl.DataFrame:
+        """The rows matching a SQL condition, read from the segments."""
+        return self._run(f"SELECT * FROM ({self.sql()}) WHERE {condition}").pl()
+
     @property
-    def count(self) -> int:
+    def rows(self) -> int:
         """Rows of the table, from the owners' counts (no scan of the segments)."""
         return int(self.owners["rows"].sum())
+
+    count = rows
+
+    def validated(self, model) -> "SegmentedTable":
+        """Already checked batch by batch by the parse workers that wrote the segments."""
+        return self
+
+    def create_in(self, con: duckdb.DuckDBPyConnection, name: str, replace: bool = False) -> None:
+        owners_arrow = self.owners.to_arrow()  # noqa: F841  (scanned by name)
+        con.execute("CREATE OR REPLACE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
+        con.execute(f'CREATE {"OR REPLACE " if replace else ""}TABLE "{name}" AS {self.sql()}')
+
+    def stage(self, folder: Path, name: str) -> None:
+        self.owners.write_parquet(Path(folder) / f"{name}.owners.parquet", compression="lz4")
+        (Path(folder) / f"{name}.segments.json").write_text(json.dumps({"files": self.files,
+                                                                        "columns": self.columns}))
 
     def _run(self, query: str) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
         owners_arrow = self.owners.to_arrow()  # noqa: F841  (scanned by name)
         con.execute("CREATE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
         return con.execute(query)
+
+
+# One interface for every table the build handles, whether in memory or in Parquet segments:
+# rows, read, head, where, validated, create_in (a DuckDB connection), stage (a folder).
+Table = Union[FrameTable, SegmentedTable]
+
+
+def as_table(table: "Table | pl.DataFrame") -> Table:
+    """A table as the one interface (a polars frame is wrapped)."""
+    return FrameTable(table) if isinstance(table, pl.DataFrame) else table
+
+
+def load_staged(folder: Path, name: str) -> Table:
+    """A table `stage` wrote into `folder`."""
+    folder = Path(folder)
+    segments = folder / f"{name}.segments.json"
+    if segments.exists():
+        meta = json.loads(segments.read_text())
+        return SegmentedTable(tuple(meta["files"]), tuple(meta["columns"]),
+                              pl.read_parquet(folder / f"{name}.owners.parquet"))
+    return FrameTable(pl.read_parquet(folder / f"{name}.parquet"))
 
 
 class WarehouseLocked(RuntimeError):
@@ -161,9 +241,10 @@ def remove_leftovers(path: Path) -> list[Path]:
     return removed
 
 
-def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, sql_after: list[str] | None = None,
-            memory_limit: str = "1GB") -> dict[str, int]:
-    """Write `tables` (name → frame) into a fresh DuckDB file and atomically replace `path`.
+def publish(tables: Mapping[str, "Table | pl.DataFrame"], path: Path, sql_after: list[str] | None = None,
+            memory_limit: str = "1GB", replace: bool = False) -> dict[str, int]:
+    """Write `tables` (name → table) into a fresh DuckDB file and atomically replace `path`; with
+    `replace`, into a copy of the published file, whose other tables and views are kept.
 
     Returns the row count of each table as read back from the new file.
     """
@@ -175,18 +256,16 @@ def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path, s
             leftover.unlink(missing_ok=True)
         try:
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+            if replace:
+                if not path.exists():
+                    raise FileNotFoundError(f"no published warehouse {path} to replace tables in: build it first")
+                shutil.copyfile(path, tmp)
             con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit,
                                                    "preserve_insertion_order": False,
                                                    "storage_compatibility_version": STORAGE_VERSION})
             try:
-                for name, frame in tables.items():
-                    if isinstance(frame, SegmentedTable):
-                        owners_arrow = frame.owners.to_arrow()  # noqa: F841  (scanned by name)
-                        con.execute("CREATE OR REPLACE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
-                        con.execute(f'CREATE TABLE "{name}" AS {frame.sql()}')
-                        continue
-                    arrow = frame.to_arrow()  # noqa: F841  (DuckDB scans the local Arrow table by name)
-                    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow')
+                for name, table in tables.items():
+                    as_table(table).create_in(con, name, replace=replace)
                 for stmt in sql_after or []:
                     con.execute(stmt)
                 counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}
