@@ -7,6 +7,7 @@ from collections import Counter
 import dagster as dg
 import polars as pl
 
+from assets import SINGLE_RUN, beta_parameter
 from assets.resources import RawFolder, Warehouse
 from pipeline.core import codebook as cb
 from pipeline.core import normalize
@@ -87,9 +88,6 @@ def make_parsed_reports(partitions: int = 0) -> dg.AssetsDefinition:
     (a backfill: one run per partition) or one run can parse them all (a partition range)."""
     partitions_def = dg.StaticPartitionsDefinition(partition_keys(partitions)) if partitions else None
 
-    @dg.asset(name="parsed_reports", group_name=GROUP, kinds={"python", "parquet"}, owners=["team:disclosure-data"],
-              description=PARSE_DESCRIPTION, partitions_def=partitions_def, deps=[RAW_FILES],
-              io_manager_key="parse_manifest_io_manager")
     def parsed_reports(context: dg.AssetExecutionContext, raw_folder: RawFolder,
                        warehouse: Warehouse) -> dg.Output[list[ParseManifest]]:
         started = time.perf_counter()
@@ -108,7 +106,11 @@ def make_parsed_reports(partitions: int = 0) -> dg.AssetsDefinition:
             **parse_metadata(run, raw_folder.root.resolve()),
             "partitions": len(runs), "seconds": round(time.perf_counter() - started, 3)})
 
-    return parsed_reports
+    with beta_parameter():
+        return dg.asset(name="parsed_reports", group_name=GROUP, kinds={"python", "parquet"},
+                        owners=["team:disclosure-data"], description=PARSE_DESCRIPTION, partitions_def=partitions_def,
+                        deps=[RAW_FILES], io_manager_key="parse_manifest_io_manager",
+                        backfill_policy=SINGLE_RUN)(parsed_reports)
 
 
 def _parse_all(context, raw_folder: RawFolder, warehouse: Warehouse) -> tuple[ParseRun, ParseManifest]:

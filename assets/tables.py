@@ -6,6 +6,7 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
+from assets import SINGLE_RUN, beta_parameter
 from assets.checks import STRUCTURAL_CHECK_SPECS, result_key, structural_check_results
 from assets.resources import RawFolder, Warehouse, stage_key
 from pipeline.core import catalog, normalize
@@ -19,6 +20,14 @@ from schemas.tables import TABLE_MODELS
 GROUP = "warehouse"
 ALL_TABLES = CONTRACT_TABLES  # one asset each, in the contract's order (dq_finding last)
 OWNERS = ["team:disclosure-data"]
+
+
+def beta_asset(**kwargs):
+    """`@dg.asset` with the graph's single-run backfill policy."""
+    def decorate(fn):
+        with beta_parameter():
+            return dg.asset(backfill_policy=SINGLE_RUN, **kwargs)(fn)
+    return decorate
 
 
 def column_schema(table: str) -> dg.TableSchema:
@@ -60,13 +69,6 @@ TABLE_SPECS = [dg.AssetSpec(t, group_name=GROUP, description=TABLE_MODELS[t].__d
                for t in ALL_TABLES]
 
 
-@dg.multi_asset(
-    name="report_tables",
-    specs=TABLE_SPECS,
-    ins={"parsed_reports": dg.AssetIn()},
-    check_specs=STRUCTURAL_CHECK_SPECS,
-    can_subset=True,
-)
 def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[ParseManifest], raw_folder: RawFolder,
                   warehouse: Warehouse):
     """Assemble the contract tables from the parse manifests (one, or one per partition), validate
@@ -104,6 +106,11 @@ def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[ParseM
                 if result_key(c) in context.selected_asset_check_keys)
 
 
+with beta_parameter():
+    report_tables = dg.multi_asset(name="report_tables", specs=TABLE_SPECS, ins={"parsed_reports": dg.AssetIn()},
+                                   check_specs=STRUCTURAL_CHECK_SPECS, can_subset=True,
+                                   backfill_policy=SINGLE_RUN)(report_tables)
+
 DISCLOSURE_WAREHOUSE = dg.AssetKey("disclosure_warehouse")
 
 
@@ -113,7 +120,7 @@ def _run_assets(context: dg.AssetExecutionContext) -> set[dg.AssetKey]:
     return set(selection) if selection else set(context.job_def.asset_layer.selected_asset_keys)
 
 
-@dg.asset(
+@beta_asset(
     group_name=GROUP, kinds={"duckdb"}, owners=OWNERS, deps=ALL_TABLES,
     description="The DuckDB warehouse file (DISCLOSURE_WAREHOUSE): every contract table, as staged by its "
                 "asset, written through Arrow into a new file, then published by an atomic rename so open "
@@ -159,7 +166,7 @@ def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse
     })
 
 
-@dg.asset(
+@beta_asset(
     group_name=GROUP, kinds={"parquet"}, owners=OWNERS, deps=[disclosure_warehouse],
     description="Every table of the published warehouse also as Parquet partitioned by report_year "
                 "(<warehouse>.parquet/<table>/report_year=YYYY/), for DuckDB over object storage, MotherDuck or "

@@ -32,9 +32,13 @@ def graph_snapshot(defs: dg.Definitions) -> dict:
             "kinds": sorted(node.kinds),
             "owners": list(node.owners),
             "partitions": partitions.get_partition_keys() if partitions else None,
+            "backfill_policy": node.backfill_policy.policy_type.value if node.backfill_policy else None,
+            "step": node.assets_def.node_def.name if node.is_executable else None,
             "checks": sorted(c.name for c in node.check_keys),
         }
-    checks = {f"{k.asset_key.to_user_string()}:{k.name}": {"blocking": graph.get_check_spec(k).blocking}
+    checks = {f"{k.asset_key.to_user_string()}:{k.name}": {
+        "blocking": graph.get_check_spec(k).blocking,
+        "step": graph._assets_defs_by_check_key[k].node_def.name}  # noqa: SLF001
               for k in sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name))}
     jobs = {}
     for job in sorted(defs.resolve_all_job_defs(), key=lambda j: j.name):
