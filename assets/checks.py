@@ -24,8 +24,8 @@ STRUCTURAL_CHECKS = (
      "Every file found under the raw folder has exactly one raw_file row (nothing silently skipped). Blocks "
      "publication when it fails."),
     (CHECK_FULL_APPLICATION_GRID, "fact_application",
-     "Every parsed report has every row × applicant cell of its format's §三 grid (NULL where the source is "
-     "blank). Blocks publication when it fails."),
+     "Every parsed report has every row × applicant cell of its format's §三 grid (NULL where the source "
+     "is blank). Blocks publication when it fails."),
 )
 
 # incomplete_table concerns one of the three statistics tables: its findings name the section first

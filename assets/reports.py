@@ -39,7 +39,8 @@ def progress_logger(context: dg.AssetExecutionContext, what: str):
             last[:] = [done, now]
             rate = done / max(now - started, 1e-9)
             left = (total - done) / rate if rate else 0
-            context.log.info(f"{what}: {done:,}/{total:,} files ({rate:,.0f} files/s, about {left:,.0f} s left)")
+            context.log.info(f"{what}: {done:,}/{total:,} files ({rate:,.0f} files/s, "
+                             f"about {left:,.0f} s left)")
     return progress
 
 
@@ -67,10 +68,11 @@ def parse_metadata(run: ParseRun, raw_root) -> dict:
 
 
 PARSE_DESCRIPTION = (
-    "Every file under the raw folder (DISCLOSURE_RAW_DIR, recursive), fingerprinted, then each new content read "
-    "and parsed into a typed record on a process pool, or rejected with a reason. Contents parsed before (same "
-    "sha256, same parser version) come from the parse cache beside the warehouse. Output: a manifest of what "
-    "was written to the parse cache (one per partition), kept beside it; the table assets read the cache.")
+    "Every file under the raw folder (DISCLOSURE_RAW_DIR, recursive), fingerprinted, then each new "
+    "content read and parsed into a typed record on a process pool, or rejected with a reason. Contents "
+    "parsed before (same sha256, same parser version) come from the parse cache beside the warehouse. "
+    "Output: a manifest of what was written to the parse cache (one per partition), kept beside it; the "
+    "table assets read the cache.")
 
 
 def partition_of(source_path: str, partitions: int) -> str:
@@ -108,8 +110,9 @@ def make_parsed_reports(partitions: int = 0) -> dg.AssetsDefinition:
 
     with beta_parameter():
         return dg.asset(name="parsed_reports", group_name=GROUP, kinds={"python", "parquet"},
-                        owners=["team:disclosure-data"], description=PARSE_DESCRIPTION, partitions_def=partitions_def,
-                        deps=[RAW_FILES], io_manager_key="parse_manifest_io_manager",
+                        owners=["team:disclosure-data"], description=PARSE_DESCRIPTION,
+                        partitions_def=partitions_def, deps=[RAW_FILES],
+                        io_manager_key="parse_manifest_io_manager",
                         backfill_policy=SINGLE_RUN)(parsed_reports)
 
 
@@ -156,5 +159,6 @@ def _summed(runs: list[ParseRun]) -> ParseRun:
     for run in runs:
         seconds.update(run.seconds)
     units = {t: pl.concat([r.units[t] for r in runs]) for t in runs[0].units}
-    return ParseRun(pl.concat([r.files_frame for r in runs]), units, runs[0].segment_dir, sum(r.files for r in runs),
-                    sum(r.parsed_now for r in runs), sum(r.from_cache for r in runs), seconds)
+    return ParseRun(pl.concat([r.files_frame for r in runs]), units, runs[0].segment_dir,
+                    sum(r.files for r in runs), sum(r.parsed_now for r in runs),
+                    sum(r.from_cache for r in runs), seconds)

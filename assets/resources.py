@@ -42,8 +42,8 @@ class RawFolder(dg.ConfigurableResource):
 
     @property
     def budget(self) -> Budget:
-        return Budget(settings.number(self.file_seconds, settings.FILE_SECONDS_ENV, settings.DEFAULT_FILE_SECONDS,
-                                      "a number of seconds"),
+        return Budget(settings.number(self.file_seconds, settings.FILE_SECONDS_ENV,
+                                      settings.DEFAULT_FILE_SECONDS, "a number of seconds"),
                       settings.megabytes(self.file_memory_mb, settings.FILE_MEMORY_MB_ENV,
                                          settings.DEFAULT_FILE_MEMORY_MB))
 
@@ -112,7 +112,8 @@ class Warehouse(dg.ConfigurableResource):
 
 def stage_key(manifests: list[ParseManifest]) -> str:
     """What staged tables were built from: the parse cache generation of every manifest."""
-    return ",".join(f"{m.partition or '-'}:{m.generation}" for m in sorted(manifests, key=lambda m: m.partition or ""))
+    ordered = sorted(manifests, key=lambda m: m.partition or "")
+    return ",".join(f"{m.partition or '-'}:{m.generation}" for m in ordered)
 
 
 MANIFEST_NAME = "parsed_reports.json"

@@ -43,8 +43,8 @@ def whole_build_tags(partitions: int) -> dict[str, str]:
 def make_new_files_sensor(job, partitions: int = 0) -> dg.SensorDefinition:
     @dg.sensor(name="new_raw_files", job=job, minimum_interval_seconds=60,
                default_status=dg.DefaultSensorStatus.STOPPED,
-               description="Starts build_warehouse (every partition) when files under the raw folder are added, "
-                           "changed or removed.")
+               description="Starts build_warehouse (every partition) when files under the raw folder are "
+                           "added, changed or removed.")
     def new_raw_files(context: dg.SensorEvaluationContext, raw_folder: RawFolder):
         digest, count = folder_digest(raw_folder)
         if digest == context.cursor:

@@ -10,8 +10,8 @@ from assets import SINGLE_RUN, beta_parameter
 from assets.checks import STRUCTURAL_CHECK_SPECS, result_key, structural_check_results
 from assets.resources import RawFolder, Warehouse, stage_key
 from pipeline.core import catalog, normalize
-from pipeline.core.build import (CONTRACT_TABLES, ParseManifest, build_digest, checked_tables, ensure_quality_report,
-                                 parquet_dir_for, published_digest)
+from pipeline.core.build import (CONTRACT_TABLES, ParseManifest, build_digest, checked_tables,
+                                 ensure_quality_report, parquet_dir_for, published_digest)
 from pipeline.core.files import discover
 from pipeline.core.quality_report import quality_report_path, write_quality_report
 from pipeline.core.warehouse import Table, build_lock, export_parquet, lock_path_for, release_lock
@@ -64,13 +64,14 @@ def table_metadata(name: str, table: Table) -> dict:
             "dagster/row_count": table.rows, "preview": dg.MetadataValue.md(_markdown(table.head(5)))}
 
 
-TABLE_SPECS = [dg.AssetSpec(t, group_name=GROUP, description=TABLE_MODELS[t].__doc__, kinds={"polars", "pandera"},
-                            owners=OWNERS, deps=["parsed_reports"], skippable=True)
+TABLE_SPECS = [dg.AssetSpec(t, group_name=GROUP, description=TABLE_MODELS[t].__doc__,
+                            kinds={"polars", "pandera"}, owners=OWNERS, deps=["parsed_reports"],
+                            skippable=True)
                for t in ALL_TABLES]
 
 
-def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[ParseManifest], raw_folder: RawFolder,
-                  warehouse: Warehouse):
+def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[ParseManifest],
+                  raw_folder: RawFolder, warehouse: Warehouse):
     """Assemble the contract tables from the parse manifests (one, or one per partition), validate
     each selected table with its pandera model, stage it through the warehouse resource, and report
     its asset checks. A table materialised without disclosure_warehouse in the run is published on
@@ -95,8 +96,8 @@ def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[ParseM
         with build_lock(warehouse.file):
             counts = warehouse.replace(tables)
         context.log.info(f"replaced {', '.join(counts)} in {warehouse.file}")
-    timing = {"seconds": round(time.perf_counter() - started, 3), "validate_seconds": round(validate_seconds, 3),
-              "checks_seconds": round(check_seconds, 3)}
+    timing = {"seconds": round(time.perf_counter() - started, 3),
+              "validate_seconds": round(validate_seconds, 3), "checks_seconds": round(check_seconds, 3)}
     for name in selected:
         yield dg.MaterializeResult(asset_key=name, metadata={
             **table_metadata(name, tables[name]), "published_alone": alone,
@@ -107,9 +108,9 @@ def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[ParseM
 
 
 with beta_parameter():
-    report_tables = dg.multi_asset(name="report_tables", specs=TABLE_SPECS, ins={"parsed_reports": dg.AssetIn()},
-                                   check_specs=STRUCTURAL_CHECK_SPECS, can_subset=True,
-                                   backfill_policy=SINGLE_RUN)(report_tables)
+    report_tables = dg.multi_asset(name="report_tables", specs=TABLE_SPECS,
+                                   ins={"parsed_reports": dg.AssetIn()}, check_specs=STRUCTURAL_CHECK_SPECS,
+                                   can_subset=True, backfill_policy=SINGLE_RUN)(report_tables)
 
 DISCLOSURE_WAREHOUSE = dg.AssetKey("disclosure_warehouse")
 
@@ -124,17 +125,18 @@ def _run_assets(context: dg.AssetExecutionContext) -> set[dg.AssetKey]:
     group_name=GROUP, kinds={"duckdb"}, owners=OWNERS, deps=ALL_TABLES,
     description="The DuckDB warehouse file (DISCLOSURE_WAREHOUSE): every contract table, as staged by its "
                 "asset, written through Arrow into a new file, then published by an atomic rename so open "
-                "read-only sessions keep working and a failed build leaves the previous warehouse intact. Inside "
-                "it, beside the contract tables: the label tables (" + ", ".join(catalog.LABEL_TABLES) + ") and "
-                "the views (" + ", ".join([*catalog.VIEWS, "v_catalog"]) + "), every column commented.",
+                "read-only sessions keep working and a failed build leaves the previous warehouse intact. "
+                "Inside it, beside the contract tables: the label tables ("
+                + ", ".join(catalog.LABEL_TABLES) + ") and the views ("
+                + ", ".join([*catalog.VIEWS, "v_catalog"]) + "), every column commented.",
 )
 def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse):
     started = time.perf_counter()
     tables, keys = warehouse.staged(ALL_TABLES)
     missing = [t for t, k in keys.items() if k is None]
     if missing or len(set(keys.values())) > 1:
-        raise dg.Failure(f"the staged tables were not built from one parse ({', '.join(missing) or 'mixed'}): "
-                         "materialise every table asset together (dg launch --job build_warehouse)")
+        raise dg.Failure(f"the staged tables were not built from one parse ({', '.join(missing) or 'mixed'}):"
+                         " materialise every table asset together (dg launch --job build_warehouse)")
     raw_file, findings = tables["raw_file"].read(), tables["dq_finding"].read()
     summary = normalize.summary_markdown(raw_file, findings)
     digest = build_digest(raw_file)
@@ -169,8 +171,8 @@ def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse
 @beta_asset(
     group_name=GROUP, kinds={"parquet"}, owners=OWNERS, deps=[disclosure_warehouse],
     description="Every table of the published warehouse also as Parquet partitioned by report_year "
-                "(<warehouse>.parquet/<table>/report_year=YYYY/), for DuckDB over object storage, MotherDuck or "
-                "Spark once one DuckDB file is not enough.",
+                "(<warehouse>.parquet/<table>/report_year=YYYY/), for DuckDB over object storage, MotherDuck "
+                "or Spark once one DuckDB file is not enough.",
 )
 def warehouse_parquet(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     try:
@@ -186,7 +188,8 @@ def _export(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mater
     stamp = out / "_build_digest"
     if digest and stamp.exists() and stamp.read_text() == digest:
         context.log.info(f"{out} already holds build {digest[:12]}")
-        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out.resolve())), "unchanged": True,
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out.resolve())),
+                                              "unchanged": True,
                                               "seconds": round(time.perf_counter() - started, 3)})
     files = export_parquet(warehouse.file, out, [*ALL_TABLES, *catalog.LABEL_TABLES])
     if digest:

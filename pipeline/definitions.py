@@ -7,6 +7,8 @@ definitions from explicit settings (tests, the graph snapshot).
 """
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -33,5 +35,12 @@ def build_definitions(parse_partitions: int = 0, executor: str = "in_process",
 @dg.definitions
 def defs() -> dg.Definitions:
     """What Dagster's tools load: the defs folder, configured from the environment when the code
-    location loads, not when this module is imported."""
+    location loads, not when this module is imported. A run loads its code location more than once
+    in one process: the folder is read once per process and setting (a third of a second each)."""
+    settings = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("DISCLOSURE_")))
+    return _load_defs_folder(settings)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_defs_folder(settings: tuple[tuple[str, str], ...]) -> dg.Definitions:
     return dg.load_from_defs_folder(path_within_project=ROOT)

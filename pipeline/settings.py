@@ -24,7 +24,8 @@ def warehouse_path() -> str:
 MAX_FILE_MB_ENV, DEFAULT_MAX_FILE_MB = "DISCLOSURE_MAX_FILE_MB", 50
 
 
-def megabytes(value: str | float | None, name: str = MAX_FILE_MB_ENV, default: float = DEFAULT_MAX_FILE_MB) -> int:
+def megabytes(value: str | float | None, name: str = MAX_FILE_MB_ENV,
+              default: float = DEFAULT_MAX_FILE_MB) -> int:
     """Bytes from a number of megabytes as written in a setting (blank: the default)."""
     return int(number(value, name, default, "a number of megabytes") * 1024 * 1024)
 
@@ -71,7 +72,8 @@ def number(value: str | float | None, name: str, default: float, what: str) -> f
     return result
 
 
-def share(value: str | float | None, name: str = MAX_SHRINK_ENV, default: float = DEFAULT_MAX_SHRINK) -> float:
+def share(value: str | float | None, name: str = MAX_SHRINK_ENV,
+          default: float = DEFAULT_MAX_SHRINK) -> float:
     result = number(value, name, default, "a share between 0 and 1")
     if result > 1:
         raise ValueError(f"{name}={result} must be a share between 0 and 1")
@@ -85,7 +87,8 @@ def flag(value: str | bool | None) -> bool:
 
 def file_seconds() -> float:
     """Wall seconds one file may take in a parse worker before it is rejected (default 60)."""
-    return number(os.environ.get(FILE_SECONDS_ENV), FILE_SECONDS_ENV, DEFAULT_FILE_SECONDS, "a number of seconds")
+    return number(os.environ.get(FILE_SECONDS_ENV), FILE_SECONDS_ENV, DEFAULT_FILE_SECONDS,
+                  "a number of seconds")
 
 
 def file_memory_bytes() -> int:

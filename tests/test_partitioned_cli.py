@@ -29,7 +29,8 @@ def accounted(home) -> tuple[bool, int, int]:
         record = instance.event_log_storage.get_asset_check_execution_history(
             dg.AssetCheckKey(dg.AssetKey("raw_file"), "every_file_accounted"), limit=1)[0]
         evaluation = record.event.dagster_event.event_specific_data
-        return evaluation.passed, evaluation.metadata["files_found"].value, evaluation.metadata["raw_file_rows"].value
+        meta = evaluation.metadata
+        return evaluation.passed, meta["files_found"].value, meta["raw_file_rows"].value
 
 
 def test_partitioned_multiprocess_build_picks_up_an_added_file(tmp_path):
@@ -40,7 +41,11 @@ def test_partitioned_multiprocess_build_picks_up_an_added_file(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(home), "DISCLOSURE_RAW_DIR": str(raw),
            "DISCLOSURE_WAREHOUSE": str(warehouse), "DISCLOSURE_PARSE_PARTITIONS": "2",
            "DISCLOSURE_EXECUTOR": "multiprocess"}
-    every_partition = ["--job", "build_warehouse", "--partition-range", "000...001"]  # the README's command
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "export DISCLOSURE_PARSE_PARTITIONS=4 DISCLOSURE_EXECUTOR=multiprocess" in readme
+    assert ".venv/bin/dg launch --job build_warehouse --partition-range 000...003" in readme
+    # the README's command, with N = 2
+    every_partition = ["--job", "build_warehouse", "--partition-range", "000...001"]
     first = launch(every_partition, env)
     assert "partition 000:" in first.stderr and "partition 001:" in first.stderr
     assert accounted(home) == (True, 5, 5)
@@ -49,9 +54,10 @@ def test_partitioned_multiprocess_build_picks_up_an_added_file(tmp_path):
     assert "already current" not in second.stderr and "run summary: files: 6" in second.stderr
     assert accounted(home) == (True, 6, 6)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("SELECT status FROM raw_file WHERE source_path = 'added_later.txt'").fetchone() == (
-            "parsed",)
-        assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5  # the copy shares 004's report
+        added = con.execute("SELECT status FROM raw_file WHERE source_path = 'added_later.txt'").fetchone()
+        assert added == ("parsed",)
+        # the copy shares 004's report
+        assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
         assert len(runs) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)

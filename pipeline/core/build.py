@@ -62,8 +62,8 @@ class ParseRun:
 
     def manifest(self, cache_dir: Path, partition: str | None = None) -> "ParseManifest":
         """What this parse step wrote, for the steps after it (in this process or another)."""
-        manifest = ParseManifest(str(Path(cache_dir).resolve()), ParseCache(cache_dir).generation(), self.files,
-                                 self.parsed_now, self.from_cache, partition)
+        manifest = ParseManifest(str(Path(cache_dir).resolve()), ParseCache(cache_dir).generation(),
+                                 self.files, self.parsed_now, self.from_cache, partition)
         _PARTS[manifest] = self.to_parts()  # later steps in this process skip reading the cache back
         return manifest
 

@@ -74,8 +74,8 @@ class SegmentedTable:
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
         return (f"SELECT {', '.join('s.' + c for c in self.columns)} "
                 f"FROM read_parquet([{listed}], filename=true) s "
-                "SEMI JOIN segment_owners o ON s.report_id = o.report_id AND s.source_format = o.source_format "
-                "AND s.filename = o.file")
+                "SEMI JOIN segment_owners o ON s.report_id = o.report_id "
+                "AND s.source_format = o.source_format AND s.filename = o.file")
 
     def read(self) -> pl.DataFrame:
         """The rows as one polars frame (for small folders and tests)."""
@@ -258,7 +258,8 @@ def publish(tables: Mapping[str, "Table | pl.DataFrame"], path: Path, sql_after:
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
             if replace:
                 if not path.exists():
-                    raise FileNotFoundError(f"no published warehouse {path} to replace tables in: build it first")
+                    raise FileNotFoundError(f"no published warehouse {path} to replace tables in: "
+                                            "build it first")
                 shutil.copyfile(path, tmp)
             con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit,
                                                    "preserve_insertion_order": False,

@@ -8,7 +8,8 @@ from assets import tables
 
 
 def build() -> dg.Definitions:
-    return dg.Definitions(assets=[tables.report_tables, tables.disclosure_warehouse, tables.warehouse_parquet])
+    return dg.Definitions(assets=[tables.report_tables, tables.disclosure_warehouse,
+                                  tables.warehouse_parquet])
 
 
 @dg.definitions
