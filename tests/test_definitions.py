@@ -78,7 +78,8 @@ def test_resources_follow_the_contract_env_vars_when_the_location_loads(monkeypa
 
 def test_the_module_reads_no_environment_at_import():
     probe = ("import pipeline.definitions as d\nprint('imported')\n"
-             "try:\n    d.defs()\nexcept Exception as e:\n    print(e.__cause__ or e)")  # the defs folder wraps it
+             "try:\n    d.defs()\nexcept Exception as e:\n    print(e.__cause__ or e)")  # the defs folder
+    # wraps the error in its own
     env = {**os.environ, "DISCLOSURE_EXECUTOR": "bogus"}
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
@@ -108,3 +109,23 @@ def test_new_files_sensor_is_off_by_default_and_fires_only_on_change(tmp_path):
     (tmp_path / "b.txt").write_text("y", encoding="utf-8")
     added = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor, resources=resources))
     assert len(added.run_requests) == 1 and added.run_requests[0].tags["files"] == "2"
+
+
+def test_with_parse_partitions_the_schedule_and_the_sensor_start_a_run_over_every_partition(tmp_path):
+    from assets.resources import RawFolder
+
+    partitioned = definitions.build_definitions(parse_partitions=4)
+    every = {"dagster/asset_partition_range_start": "000", "dagster/asset_partition_range_end": "003"}
+    schedule = partitioned.resolve_schedule_def("nightly_warehouse_build")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == "build_warehouse"
+    tick = schedule.evaluate_tick(dg.build_schedule_context())
+    assert [r.tags for r in tick.run_requests] == [every]
+    sensor = partitioned.resolve_sensor_def("new_raw_files")
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    resources = {"raw_folder": RawFolder(path=str(tmp_path))}
+    fired = sensor.evaluate_tick(dg.build_sensor_context(resources=resources))
+    assert {k: fired.run_requests[0].tags[k] for k in every} == every
+    # one step: plain runs
+    assert definitions.build_definitions().resolve_schedule_def("nightly_warehouse_build").evaluate_tick(
+        dg.build_schedule_context()).run_requests[0].tags == {}

@@ -74,4 +74,5 @@ def test_the_defs_folder_loads_the_same_graph(monkeypatch):
     assert graph_snapshot(definitions.defs()) == graph_snapshot(definitions.build_definitions())
     monkeypatch.setenv("DISCLOSURE_PARSE_PARTITIONS", "4")
     monkeypatch.setenv("DISCLOSURE_EXECUTOR", "multiprocess")
-    assert graph_snapshot(definitions.defs()) == graph_snapshot(definitions.build_definitions(**MODES["partitioned"]))
+    partitioned = definitions.build_definitions(**MODES["partitioned"])
+    assert graph_snapshot(definitions.defs()) == graph_snapshot(partitioned)
