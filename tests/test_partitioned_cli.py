@@ -34,6 +34,8 @@ def accounted(home) -> tuple[bool, int, int]:
 
 
 def test_partitioned_multiprocess_build_picks_up_an_added_file(tmp_path):
+    """A first build (in one process, to keep the test short), a file added, then the build with the
+    multiprocess executor: each step in its own process, handing on only what is kept on disk."""
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
     home, _ = setup_home(tmp_path / "home")
@@ -46,7 +48,7 @@ def test_partitioned_multiprocess_build_picks_up_an_added_file(tmp_path):
     assert ".venv/bin/dg launch --job build_warehouse --partition-range 000...003" in readme
     # the README's command, with N = 2
     every_partition = ["--job", "build_warehouse", "--partition-range", "000...001"]
-    first = launch(every_partition, env)
+    first = launch(every_partition, {**env, "DISCLOSURE_EXECUTOR": "in_process"})  # the build before
     assert "partition 000:" in first.stderr and "partition 001:" in first.stderr
     assert accounted(home) == (True, 5, 5)
     shutil.copy(next(RAW.glob("004_*.txt")), raw / "added_later.txt")
@@ -59,5 +61,8 @@ def test_partitioned_multiprocess_build_picks_up_an_added_file(tmp_path):
         # the copy shares 004's report
         assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        runs = instance.get_runs()
+        runs = instance.get_runs()  # newest first
         assert len(runs) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+        engine = [r.message for r in instance.all_logs(runs[0].run_id)
+                  if r.dagster_event and r.dagster_event.event_type == dg.DagsterEventType.ENGINE_EVENT]
+        assert any(m.startswith("Executing steps using multiprocess executor") for m in engine)
