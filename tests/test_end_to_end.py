@@ -7,7 +7,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets import reports
+from assets import reports, tables
 from assets.resources import RawFolder, Warehouse
 from pipeline import definitions
 from tests.conftest import RAW, REAL
@@ -229,3 +229,38 @@ def test_each_run_observes_the_raw_folder(seeds_build):
     raw = [o.metadata for o in seen if o.asset_key == dg.AssetKey("raw_report_files")]
     assert len(raw) == 1 and raw[0]["files"].value == 10  # the five samples, a copy and four bad files
     assert raw[0]["bytes"].value > 20_000
+
+
+def test_each_table_asset_materialises_alone_from_the_parse_cache(tmp_path):
+    """After a full build, each contract table is materialised on its own (as from the UI), in a
+    persistent instance and as if in a new process: it is re-made from the parse cache through the
+    manifest kept beside it, and replaced in the published warehouse; the rest stays as it was."""
+    from assets import resources
+    from pipeline.core import build
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    warehouse = tmp_path / "wh" / "disclosure.duckdb"
+    job = definitions.build_definitions(resources={
+        "raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))}).resolve_job_def(
+        "build_warehouse")
+    (tmp_path / "home").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "home")) as instance:
+        assert job.execute_in_process(instance=instance).success
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables.ALL_TABLES}
+        assert counts["fact_application"] == 5 * 25 * 7 and counts["dim_report"] == 5
+        for table in tables.ALL_TABLES:
+            build._PARTS.clear()  # noqa: SLF001  (a new process: nothing kept in memory)
+            resources._STAGED.clear()  # noqa: SLF001
+            with duckdb.connect(str(warehouse)) as con:
+                con.execute(f"DELETE FROM {table}")
+            result = job.execute_in_process(instance=instance, asset_selection=[dg.AssetKey(table)])
+            assert result.success, table
+            assert [m.asset_key.to_user_string() for m in result.get_asset_materialization_events()] == [table]
+            materialization = result.asset_materializations_for_node("report_tables")[0]
+            assert materialization.metadata["published_alone"].value is True
+            assert materialization.metadata["dagster/row_count"].value == counts[table]
+            with duckdb.connect(str(warehouse), read_only=True) as con:
+                now = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables.ALL_TABLES}
+            assert now == counts, table
