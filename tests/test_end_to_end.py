@@ -257,7 +257,8 @@ def test_each_table_asset_materialises_alone_from_the_parse_cache(tmp_path):
                 con.execute(f"DELETE FROM {table}")
             result = job.execute_in_process(instance=instance, asset_selection=[dg.AssetKey(table)])
             assert result.success, table
-            assert [m.asset_key.to_user_string() for m in result.get_asset_materialization_events()] == [table]
+            made = [m.asset_key.to_user_string() for m in result.get_asset_materialization_events()]
+            assert made == [table]
             materialization = result.asset_materializations_for_node("report_tables")[0]
             assert materialization.metadata["published_alone"].value is True
             assert materialization.metadata["dagster/row_count"].value == counts[table]
