@@ -4,7 +4,8 @@ the default budgets), then compare it with the corpus's golden file. Prints per-
 timed separately on one core, the parse time per source format.
 
     python benchmarks/accuracy.py --n 1000 --out /tmp/corpus
-    python ../shared/tools/score_warehouse.py --golden /tmp/corpus/golden.json --warehouse /tmp/corpus/disclosure.duckdb
+    python ../shared/tools/score_warehouse.py --golden /tmp/corpus/golden.json \\
+        --warehouse /tmp/corpus/disclosure.duckdb
 """
 from __future__ import annotations
 

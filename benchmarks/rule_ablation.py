@@ -34,7 +34,7 @@ RULES = [
      '                out.cell_row[-1] += prose',
      '                out.paragraph(prose, number)'),
     ('litigation ambiguity', T,
-     '        return named + ("litigation",)',
+     '        return named + (_LITIGATION,)',
      '        return named'),
     ('two items', T,
      '    if len(named) > 1:  # labels',

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench import corpus  # noqa: E402
 
 from pipeline.core import checks, similarity  # noqa: E402
+from pipeline.core import codebook as cb  # noqa: E402
 from pipeline.core import parser as parser_module  # noqa: E402
 from pipeline.core.build import build_warehouse, cache_dir_for  # noqa: E402
 from pipeline.core.cache import ParseCache  # noqa: E402
@@ -54,7 +55,7 @@ def main() -> None:
             reports = con.execute("SELECT report_id, agency_name, report_year, source_path "
                                   "FROM dim_report").pl()
             found = con.execute("SELECT count(*) FROM dq_finding "
-                                "WHERE check_name = 'similar_prose'").fetchone()[0]
+                                "WHERE check_name = ?", [cb.CHECK_SIMILAR_PROSE]).fetchone()[0]
         t = time.perf_counter()
         checks.similar_prose_findings(signatures, reports)
         compare = time.perf_counter() - t

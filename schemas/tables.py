@@ -24,7 +24,7 @@ class RawFile(pa.DataFrameModel):
     file_sha256: str = pa.Field(str_length={"min_value": 64, "max_value": 64},
                                 description="sha256 of the bytes")
     bytes: pl.Int64 = pa.Field(ge=0, description="file size")
-    source_format: str = pa.Field(isin=list(cb.SOURCE_FORMATS), description="txt docx html pdf doc xls unknown")
+    source_format: str = pa.Field(isin=list(cb.SOURCE_FORMATS), description=" ".join(cb.SOURCE_FORMATS))
     status: str = pa.Field(isin=list(cb.STATUSES), description="parsed, partial or rejected")
     error: str = pa.Field(nullable=True, description="why rejected or partial, and how the text was read "
                        "when not from the text layer (OCR, a fallback reader); else NULL")
@@ -57,16 +57,12 @@ class DimReport(pa.DataFrameModel):
     processing_fee_yuan: pl.Float64 = pa.Field(nullable=True, ge=0,
                                                description="0 when none charged, NULL when not stated")
     agency_source: str = pa.Field(nullable=True, isin=list(cb.METADATA_SOURCES),
-                                  description="where agency_name was read: title, metadata_table, "
-                                              "first_sentence, "
-                                              "contact_line")
+                                  description=f"where agency_name was read: {', '.join(cb.AGENCY_SOURCES)}")
     year_source: str = pa.Field(nullable=True, isin=list(cb.METADATA_SOURCES),
-                                description="where report_year was read: title, metadata_table, "
-                                            "first_sentence, "
-                                            "period, page_date, prose")
+                                description=f"where report_year was read: {', '.join(cb.YEAR_SOURCES)}")
     region_source: str = pa.Field(nullable=True, isin=list(cb.METADATA_SOURCES),
-                                  description="where province/city/county were read: agency, text, "
-                                              "site_registration")
+                                  description="where province/city/county were read: "
+                                              + ", ".join(cb.REGION_SOURCES))
 
     class Config:
         strict = True
@@ -113,9 +109,10 @@ class FactReviewLitigation(pa.DataFrameModel):
 
     report_id: str = pa.Field(**_ID, description='report key (dim_report)')
     proceeding: str = pa.Field(isin=list(cb.PROCEEDING_CODES),
-                               description="review, litigation_direct, litigation_after_review")
+                               description=", ".join(cb.PROCEEDING_CODES))
     outcome: str = pa.Field(isin=list(cb.OUTCOME_CODES),
-                            description="upheld, corrected, other, pending or total (dim_outcome)")
+                            description=f"{', '.join(cb.OUTCOME_CODES[:-1])} or {cb.OUTCOME_TOTAL} "
+                                        "(dim_outcome)")
     count: pl.Int32 = pa.Field(nullable=True, ge=0,
                                description="cases; NULL = blank or missing in the source")
     source_page: pl.Int32 = pa.Field(nullable=True, description=_PAGE)
@@ -132,7 +129,8 @@ class FactDisclosureChannel(pa.DataFrameModel):
 
     report_id: str = pa.Field(**_ID, description='report key (dim_report)')
     channel: str = pa.Field(isin=list(cb.CHANNEL_CODES),
-                            description="website, wechat, weibo, douyin, … or all (dim_channel)")
+                            description=f"{', '.join(cb.CHANNEL_CODES[1:5])}, … or {cb.CHANNEL_ALL} "
+                                        "(dim_channel)")
     account_name: str = pa.Field(nullable=True, description="quoted account or venue name")
     items: pl.Int32 = pa.Field(ge=0, description='items or events the prose states for the channel')
     is_lower_bound: bool = pa.Field(description="TRUE for '180余条', '1600多份'")

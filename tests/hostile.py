@@ -22,8 +22,8 @@ def xxe_docx() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                                        "<d>&x;</d>")
+        z.writestr("word/document.xml", '<?xml version="1.0"?>'
+                                        '<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>')
     return out.getvalue()
 
 

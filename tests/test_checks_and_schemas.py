@@ -52,14 +52,17 @@ def test_broken_identities_become_findings_with_their_numbers(seed_frames):
     frames = dict(seed_frames)
     rid = frames["dim_report"].filter(pl.col("source_path").str.starts_with("004"))["report_id"][0]
     app = frames["fact_application"]
-    is_cell = (pl.col("report_id") == rid) & (pl.col("row_code") == "1") & (pl.col("applicant") == "natural_person")
+    is_cell = ((pl.col("report_id") == rid) & (pl.col("row_code") == "1")
+               & (pl.col("applicant") == "natural_person"))
     frames["fact_application"] = _set(app, is_cell, "count", 5)
     review = frames["fact_review_litigation"]
-    frames["fact_review_litigation"] = _set(review, (pl.col("report_id") == rid) & (pl.col("proceeding") == "review")
-                                            & (pl.col("outcome") == "total"), "count", 3)
+    is_total = ((pl.col("report_id") == rid) & (pl.col("proceeding") == "review")
+                & (pl.col("outcome") == "total"))
+    frames["fact_review_litigation"] = _set(review, is_total, "count", 3)
     found = _findings(frames, rid)
     names = {c for c, _ in found}
-    assert {cb.CHECK_APPLICATION_BALANCE, cb.CHECK_APPLICATION_ROW_TOTAL, cb.CHECK_REVIEW_LITIGATION_TOTAL} <= names
+    assert {cb.CHECK_APPLICATION_BALANCE, cb.CHECK_APPLICATION_ROW_TOTAL,
+            cb.CHECK_REVIEW_LITIGATION_TOTAL} <= names
     assert ("application_balance", "自然人：一、本年新收政府信息公开申请数量 5 + 二、上年结转政府信息公开申请数量 0 "
                              "≠ 三（七）总计 1 + 四、结转下年度继续办理 0") in found
     assert ("review_litigation_total", "行政复议 × 总计 3 ≠ 结果维持+结果纠正+其他结果+尚未审结 0") in found
@@ -68,7 +71,8 @@ def test_broken_identities_become_findings_with_their_numbers(seed_frames):
 def test_identity_with_a_null_term_raises_nothing(seed_frames):
     frames = dict(seed_frames)
     rid = frames["dim_report"].filter(pl.col("source_path").str.starts_with("004"))["report_id"][0]
-    is_row = (pl.col("report_id") == rid) & (pl.col("row_code") == "4") & (pl.col("applicant") == "natural_person")
+    is_row = ((pl.col("report_id") == rid) & (pl.col("row_code") == "4")
+              & (pl.col("applicant") == "natural_person"))
     frames["fact_application"] = _set(frames["fact_application"], is_row, "count", None)
     names = {c for c, _ in _findings(frames, rid)}
     assert cb.CHECK_APPLICATION_BALANCE not in names
@@ -98,8 +102,10 @@ def test_publish_replaces_atomically_and_a_failed_build_keeps_the_old_file(tmp_p
     publish({"dim_report": seed_frames["dim_report"].head(2)}, target)
     assert reader.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5  # still its snapshot
     # a new session (another process: DuckDB shares one instance per file within a process) sees the new build
-    code = f"import duckdb; print(duckdb.connect({str(target)!r}, read_only=True).sql('SELECT count(*) FROM dim_report').fetchone()[0])"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "2"
+    code = (f"import duckdb; print(duckdb.connect({str(target)!r}, read_only=True)"
+            ".sql('SELECT count(*) FROM dim_report').fetchone()[0])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "2"
     assert [p.name for p in tmp_path.iterdir() if "building" in p.name] == []
 
 
@@ -137,17 +143,20 @@ def test_carryover_between_years_of_one_agency(seed_frames):
     reports = frames["dim_report"]
     earlier = reports.filter(pl.col("source_path").str.starts_with("004"))
     rid = earlier["report_id"][0]
-    later = earlier.with_columns(pl.lit("ffffffffffffffff").alias("report_id"), pl.lit("later.txt").alias("source_path"),
+    later = earlier.with_columns(pl.lit("ffffffffffffffff").alias("report_id"),
+                                 pl.lit("later.txt").alias("source_path"),
                                  (pl.col("report_year") + 1).alias("report_year"))
     frames["dim_report"] = pl.concat([reports, later])
     app = frames["fact_application"]
-    later_app = app.filter(pl.col("report_id") == rid).with_columns(pl.lit("ffffffffffffffff").alias("report_id"))
+    later_app = app.filter(pl.col("report_id") == rid).with_columns(
+        pl.lit("ffffffffffffffff").alias("report_id"))
     later_app = _set(later_app, (pl.col("row_code") == "2") & (pl.col("applicant") == "total"), "count", 7)
     frames["fact_application"] = pl.concat([app, later_app])
     found = _findings(frames, "ffffffffffffffff")
     assert (cb.CHECK_CARRYOVER_MISMATCH, f"二、上年结转政府信息公开申请数量 × 总计 7 ≠ 2024年度年报（{rid}）"
                                          "四、结转下年度继续办理 × 总计 0") in found
-    assert not [f for f in _findings(frames, rid) if f[0] == cb.CHECK_CARRYOVER_MISMATCH]  # reported once, on N+1
+    # reported once, on N+1
+    assert not [f for f in _findings(frames, rid) if f[0] == cb.CHECK_CARRYOVER_MISMATCH]
 
 
 def test_same_agency_and_year_from_two_files_is_a_duplicate(tmp_path):

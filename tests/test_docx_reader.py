@@ -34,7 +34,8 @@ def python_docx_document(data: bytes) -> Document:
             for tr in part._tbl.tr_lst:
                 index += 1
                 rows.append(TableRow(tuple("" if tc.vMerge == "continue" else "".join(
-                    strip_debris(p.text).strip() for p in _Cell(tc, part).paragraphs) for tc in tr.tc_lst), index))
+                    strip_debris(p.text).strip() for p in _Cell(tc, part).paragraphs) for tc in tr.tc_lst),
+                    index))
             blocks.append(Table(tuple(rows)))
         elif strip_debris(part.text).strip():
             blocks.append(Paragraph(strip_debris(part.text).strip(), index))

@@ -235,3 +235,24 @@ def test_cross_year_checks_on_two_report_files_through_the_whole_build(tmp_path)
          f"二、上年结转政府信息公开申请数量 × 法律服务机构 0 ≠ {before}四、结转下年度继续办理 × 法律服务机构 1"),
         ("2024.txt", "in_force_mismatch",
          f"行政规范性文件 × 现行有效件数 0 ≠ {before}现行有效件数 5 + 本年制发件数 0 − 本年废止件数 0 = 5")]
+
+
+def test_pairs_with_evidence_but_below_the_share_are_no_copy_and_no_crash():
+    """Two agencies' signatures agree on MIN_EVIDENCE slots (a candidate pair) but on too small a
+    share to be a copy: no pair, and a String-typed empty frame (the nightly build of five generated
+    reports failed here: the empty selection of a numpy object array became a column of dtype object)."""
+    import numpy as np
+
+    from pipeline.core import similarity as sim
+
+    first = np.arange(1, sim.PERMUTATIONS + 1, dtype="<u4")
+    second = first + 1000
+    second[:sim.MIN_EVIDENCE] = first[:sim.MIN_EVIDENCE]
+    assert sim.MIN_EVIDENCE / sim.PERMUTATIONS < sim.SIMILAR_SHARE
+    signatures = pl.DataFrame({"report_id": ["a", "b"], "signature": [first.tobytes(), second.tobytes()]})
+    reports = pl.DataFrame({"report_id": ["a", "b"], "agency_name": ["甲镇人民政府", "乙镇人民政府"]})
+    pairs = sim.similar_pairs(signatures, reports)
+    assert pairs.is_empty() and pairs.schema["report_id"] == pl.String
+    second[:] = first  # the same prose: a copy, both ways
+    signatures = signatures.with_columns(pl.Series("signature", [first.tobytes(), second.tobytes()]))
+    assert sim.similar_pairs(signatures, reports).rows() == [("a", "b", 1.0), ("b", "a", 1.0)]

@@ -63,7 +63,8 @@ def differences(rep: SynthReport, parsed) -> list[str]:
     found = {f.check_name for f in rec.findings} & parser_checks
     if found != set(expected_findings(rep)) & parser_checks:
         out.append(f"findings {sorted(found)} != {expected_findings(rep)}")
-    want_status = cb.STATUS_PARTIAL if cb.CHECK_INCOMPLETE_TABLE in expected_findings(rep) else cb.STATUS_PARSED
+    want_status = (cb.STATUS_PARTIAL if cb.CHECK_INCOMPLETE_TABLE in expected_findings(rep)
+                   else cb.STATUS_PARSED)
     if parsed.status != want_status:
         out.append(f"status {parsed.status} ({parsed.error}) != {want_status}")
     return out
@@ -76,7 +77,8 @@ TEXT_VARIANTS = [Variant(*v) for v in VARIANTS if v[0] in ("txt", "html")]
 ROUND_TRIPS = int(os.environ.get("ROUND_TRIPS", "60"))
 
 
-@settings(max_examples=ROUND_TRIPS, deadline=None, derandomize="ROUND_TRIPS" not in os.environ, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=ROUND_TRIPS, deadline=None, derandomize="ROUND_TRIPS" not in os.environ,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32), variant=st.sampled_from(TEXT_VARIANTS),
        faults=st.sets(st.sampled_from(FAULTS), max_size=2), fmt=st.sampled_from(cb.FORMAT_VERSIONS))
 def test_text_and_web_layouts_round_trip(tmp_path, seed, variant, faults, fmt):
@@ -84,7 +86,8 @@ def test_text_and_web_layouts_round_trip(tmp_path, seed, variant, faults, fmt):
     assert differences(rep, parse_rendered(tmp_path, rep, variant, seed)) == []
 
 
-@settings(max_examples=max(6, ROUND_TRIPS // 20), deadline=None, derandomize="ROUND_TRIPS" not in os.environ, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=max(6, ROUND_TRIPS // 20), deadline=None, derandomize="ROUND_TRIPS" not in os.environ,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32), source=st.sampled_from(["docx", "pdf"]),
        faults=st.sets(st.sampled_from(FAULTS), max_size=2), fmt=st.sampled_from(cb.FORMAT_VERSIONS))
 def test_word_and_pdf_round_trip(tmp_path, seed, source, faults, fmt):
@@ -114,7 +117,8 @@ def test_pdf_table_continued_over_a_page_is_one_table(tmp_path):
     assert len(app_tables) == 1
     codes = [r.cells for r in app_tables[0].rows]
     assert any("本年新收" in "".join(c) for c in codes) and any("结转下年度" in "".join(c) for c in codes)
-    assert not any("—" in p.text and p.text.strip("— 0123456789") == "" for p in doc.paragraphs)  # page numbers gone
+    # page numbers gone
+    assert not any("—" in p.text and p.text.strip("— 0123456789") == "" for p in doc.paragraphs)
 
 
 def test_gbk_page_with_chrome(tmp_path):
@@ -145,7 +149,8 @@ def test_hostile_files_are_rejected_with_reasons_beside_parsing_samples(tmp_path
         shutil.copy(f, raw / f.name)
     (raw / "big.txt").write_bytes(b"x" * 3 * 1024 * 1024)
     warehouse = tmp_path / "w.duckdb"
-    code = ("import resource, sys; from pathlib import Path; from pipeline.core.build import build_warehouse; "
+    code = ("import resource, sys; from pathlib import Path; "
+            "from pipeline.core.build import build_warehouse; "
             f"build_warehouse(Path({str(raw)!r}), Path({str(warehouse)!r}), max_bytes=2 * 1024 * 1024); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + "
             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")

@@ -137,9 +137,9 @@ def test_a_build_killed_half_way_leaves_the_old_warehouse(raw, tmp_path):
             fh.write(f"\n附：第{i}份转载\n")
     # the build pauses inside publish, after the new file is being written, until it is killed
     pause = ("import time, pipeline.core.warehouse as w\n"
-             "orig = w.CHECKPOINT_HOOK\n"
+             "orig = w.before_checkpoint\n"
              "def hook(con):\n    print('writing', flush=True); time.sleep(60)\n"
-             "w.CHECKPOINT_HOOK = hook")
+             "w.before_checkpoint = hook")
     builder = _build_in_subprocess(raw, warehouse, extra=pause.replace("\n", "\n        "))
     assert builder.stdout.readline().strip() == "writing"
     os.kill(builder.pid, signal.SIGKILL)

@@ -7,9 +7,10 @@ import pytest
 
 from pipeline.core import codebook as cb
 from pipeline.core.document import Document, Paragraph, Table, TableRow
-from pipeline.core.parser import NotAReport, parse_document
+from pipeline.core.parser import parse_document
 from pipeline.core.parser.prose import extract_channels, extract_proposals
 from pipeline.core.parser.sections import heading_section
+from pipeline.core.rejection import Rejected
 from tests.conftest import REAL, parse, seed_path
 
 
@@ -41,13 +42,15 @@ def test_seed_003_truncated_application_table_is_null_not_zero():
 
 def test_seed_004_figures_and_distractors():
     rec = parse(seed_path("004"))
-    assert nonzero(rec.application) == {("1", "natural_person"): 1, ("1", "total"): 1, ("3.1", "natural_person"): 1,
-                                        ("3.1", "total"): 1, ("3.7", "natural_person"): 1, ("3.7", "total"): 1}
+    assert nonzero(rec.application) == {("1", "natural_person"): 1, ("1", "total"): 1,
+                                        ("3.1", "natural_person"): 1, ("3.1", "total"): 1,
+                                        ("3.7", "natural_person"): 1, ("3.7", "total"): 1}
     channels = sorted((c.channel, c.items) for c in rec.channels)
     assert channels == [("all", 481), ("new_media", 450), ("website", 31)]
     # 关停账号1个, 整改问题10余处, 开展培训2次, 召开2次会议 are not channel counts
     assert not {c.items for c in rec.channels} & {1, 2, 10}
-    assert [(p.proposal_type, p.count) for p in rec.proposals] == [("npc_suggestion", 2), ("cppcc_proposal", 0)]
+    assert [(p.proposal_type, p.count) for p in rec.proposals] == [("npc_suggestion", 2),
+                                                                   ("cppcc_proposal", 0)]
     assert rec.period_start == dt.date(2024, 1, 1) and rec.period_end == dt.date(2024, 12, 31)
     assert rec.postcode == "256102" and rec.contact_email == "yuezhuang3420031@zb.shandong.cn"
 
@@ -78,7 +81,8 @@ def test_real_kewei_torn_table_is_aligned_by_order_and_anchors():
     assert app[("4", "natural_person")] == 1 and app[("4", "total")] is None  # blank in the source
     assert rec.proactive[("licensing", "decisions")] == 97  # from a loose line '行政许可 97'
     assert rec.proactive[("normative_documents", "in_force")] == 55
-    assert [(p.proposal_type, p.count) for p in rec.proposals] == [("npc_suggestion", 50), ("cppcc_proposal", 85)]
+    assert [(p.proposal_type, p.count) for p in rec.proposals] == [("npc_suggestion", 50),
+                                                                   ("cppcc_proposal", 85)]
     assert (rec.agency_name, rec.report_year, rec.admin_level) == ("上海市科委", 2024, "department")
 
 
@@ -113,8 +117,9 @@ def test_2019_format_is_recognised_from_its_table_headers():
 
 def test_unrelated_text_is_not_a_report():
     doc = Document((Paragraph("关于做好2024年春节期间安全生产工作的通知", 1), Paragraph("各单位：请做好值班。", 2)), "txt")
-    with pytest.raises(NotAReport):
+    with pytest.raises(Rejected) as caught:
         parse_document(doc)
+    assert caught.value.reason == cb.REJECT_NOT_A_REPORT
 
 
 @pytest.mark.parametrize("text, section", [

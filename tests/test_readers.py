@@ -47,7 +47,8 @@ def test_hard_wrapped_pdf_lines_are_joined_into_paragraphs():
 
 
 @pytest.mark.parametrize("encoding, detected", [
-    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030"), ("gbk", "gb18030"), ("utf-16", "utf-16")])
+    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030"), ("gbk", "gb18030"),
+    ("utf-16", "utf-16")])
 def test_encodings_are_detected(encoding, detected):
     original = seed_path("004").read_text(encoding="utf-8")
     text, used = decode(original.encode(encoding))

@@ -67,10 +67,12 @@ def test_views_and_label_tables_exist_with_labels(con):
 
 
 def test_every_table_view_and_column_is_documented(con):
-    undocumented = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
-                               "AND NOT internal AND coalesce(comment, '') = ''").fetchall()
+    undocumented = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                               "WHERE schema_name = 'main' AND NOT internal AND coalesce(comment, '') = ''"
+                               ).fetchall()
     assert undocumented == []
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE coalesce(comment, '') = ''").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE coalesce(comment, '') = ''"
+                       ).fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal AND coalesce(comment, '') = ''"
                        ).fetchone()[0] == 0
     row = con.execute("SELECT kind, data_type, comment FROM v_catalog WHERE table_name = 'fact_application' "
@@ -96,7 +98,8 @@ def test_the_readme_dg_command_builds_without_a_deprecation_warning(tmp_path):
     # and replaced in the published warehouse, the rest kept
     with duckdb.connect(str(warehouse)) as con:
         con.execute("DELETE FROM dim_report WHERE report_id IN (SELECT report_id FROM dim_report LIMIT 3)")
-        before = con.execute("SELECT count(*), (SELECT count(*) FROM fact_application) FROM dim_report").fetchone()
+        before = con.execute("SELECT count(*), (SELECT count(*) FROM fact_application) "
+                             "FROM dim_report").fetchone()
     assert before == (2, 5 * 25 * 7)
     alone = subprocess.run([str(dg) if dg.exists() else "dg", "launch", "--assets", "dim_report"], cwd=ROOT,
                            env=env, capture_output=True, text=True, timeout=600)
@@ -107,7 +110,9 @@ def test_the_readme_dg_command_builds_without_a_deprecation_warning(tmp_path):
         assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5
         assert con.execute("SELECT count(*) FROM fact_application").fetchone()[0] == 5 * 25 * 7
         assert con.execute("SELECT count(*) FROM v_report").fetchone()[0] == 5  # the views still read it
-        assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'dim_report'").fetchone()[0]
+        comment = con.execute("SELECT comment FROM duckdb_tables() "
+                              "WHERE table_name = 'dim_report'").fetchone()
+        assert comment[0]
     with dagster.DagsterInstance.from_config(str(home)) as instance:
         event = instance.get_latest_materialization_event(dagster.AssetKey("dim_report"))
         assert event.asset_materialization.metadata["published_alone"].value is True

@@ -12,14 +12,17 @@ import shutil
 import duckdb
 import pytest
 
+from pipeline.core import codebook as cb
 from pipeline.core.document import Document, Paragraph
-from pipeline.core.parser import NotAReport, parse_document
+from pipeline.core.parser import parse_document
 from pipeline.core.parser.identity import admin_level
+from pipeline.core.rejection import Rejected
 from tests.conftest import REAL
 from tests.golden import score
 from tests.test_end_to_end import materialize
 
-REAL_FILES = [*sorted((REAL / "pages").glob("*.txt")), *sorted(REAL.glob("*.txt")), *sorted((REAL / "pdf").glob("*.pdf"))]
+REAL_FILES = [*sorted((REAL / "pages").glob("*.txt")), *sorted(REAL.glob("*.txt")),
+              *sorted((REAL / "pdf").glob("*.pdf"))]
 
 
 def _golden() -> dict:
@@ -109,8 +112,9 @@ def test_the_overview_heading_with_its_sub_sections_is_a_report():
     ("关于做好2024年春节期间安全生产工作的通知", "各单位：请做好值班。"),
 ])
 def test_notices_stay_rejected(paragraphs):
-    with pytest.raises(NotAReport):
+    with pytest.raises(Rejected) as caught:
         _parse(*paragraphs)
+    assert caught.value.reason == cb.REJECT_NOT_A_REPORT
 
 
 # --- 2. agency ---------------------------------------------------------------------------------------
@@ -214,7 +218,8 @@ def test_the_site_registration_number_gives_the_county():
     # 193: a county bureau's page names no place but its footer 川公网安备 51152602000004号
     rec = _parse("一、总体情况", "(一)主动公开情况。2020年以来，我局主动公开各类政府信息201条。",
                  "(二)政府信息管理情况。落实专人负责政府信息公开工作。", "川公网安备 51152602000004号")
-    assert (rec.province, rec.city, rec.county, rec.region_source) == ("四川省", "宜宾市", "珙县", "site_registration")
+    assert (rec.province, rec.city, rec.county, rec.region_source) == ("四川省", "宜宾市", "珙县",
+                                                                       "site_registration")
 
 
 def test_a_city_body_gets_no_county_from_the_places_it_names():
@@ -284,8 +289,9 @@ def test_channel_phrasings(text, expected):
      "· 曲靖市2023年政府信息公开工作年度报告　2024-01-25", "共 128 条  首页 上一页 1 2 3"),
 ])
 def test_notices_plans_news_and_list_pages_are_not_reports(paragraphs):
-    with pytest.raises(NotAReport):
+    with pytest.raises(Rejected) as caught:
         _parse(*paragraphs)
+    assert caught.value.reason == cb.REJECT_NOT_A_REPORT
 
 
 def test_a_title_split_over_three_lines_keeps_its_place_names():
@@ -359,7 +365,7 @@ def test_a_saved_page_gives_its_title_date_and_publisher_from_its_head():
         "张家湾镇", "metadata_table", 2021, "township")
 
 
-# --- each rule kept by a test: inputs from a mutation pass that removed one rule at a time --------------------
+# --- each rule kept by a test: inputs from a mutation pass that removed one rule at a time ----------
 
 H = "高楼乡人民政府2023年政府信息公开工作年度报告"
 B = "一、总体情况"
@@ -368,7 +374,8 @@ HEADINGS = ("二、主动公开政府信息情况", "三、收到和处理政府
 
 
 @pytest.mark.parametrize("paragraphs, field, expected", [
-    # titles: not a notice, not a self-reference, not news, not a breadcrumb; suffixes, run-on, quoted, year last
+    # titles: not a notice, not a self-reference, not news, not a breadcrumb; suffixes, run-on, quoted,
+    # year last
     (("县政府办公室通知：请各单位报送2023年政府信息公开工作年度报告", B, "我局认真贯彻《条例》。", *HEADINGS),
      "report_year", None),
     (("我市2023年政府信息公开工作年度报告", B, "我局认真贯彻《条例》。", *HEADINGS), "year_source", None),
@@ -433,8 +440,9 @@ def test_a_prefecture_government_is_a_city_and_names_no_county():
     ("一、总体情况", "我局认真做好各项工作。", "五、存在的主要问题及改进情况", "人员不足。"),
 ])
 def test_not_a_report_rule(paragraphs):
-    with pytest.raises(NotAReport):
+    with pytest.raises(Rejected) as caught:
         _parse(*paragraphs)
+    assert caught.value.reason == cb.REJECT_NOT_A_REPORT
 
 
 def test_two_section_headings_make_a_report():
@@ -495,7 +503,8 @@ def test_proposals_joined_by_a_pause_mark_are_one_figure():
 
 def test_grid_cells_carry_the_page_line_and_text_they_were_read_from(real_build):
     with duckdb.connect(str(real_build), read_only=True) as con:
-        rid = con.execute("SELECT report_id FROM raw_file WHERE source_path = 'huaian_city_2024.pdf'").fetchone()[0]
+        rid = con.execute("SELECT report_id FROM raw_file WHERE source_path = 'huaian_city_2024.pdf'"
+                          ).fetchone()[0]
         app = con.execute("SELECT count, source_page, source_text FROM fact_application WHERE report_id = ? "
                           "AND row_code = '1' AND applicant = 'total'", [rid]).fetchone()
         review = con.execute("SELECT DISTINCT source_page FROM fact_review_litigation WHERE report_id = ?",

@@ -42,7 +42,8 @@ class ParseRun:
     files: int
     parsed_now: int  # distinct contents parsed in this run
     from_cache: int  # distinct contents taken from the cache
-    seconds: Counter = field(default_factory=Counter)  # stage → seconds (parse stages: CPU seconds over workers)
+    # stage → seconds (parse stages: CPU seconds over workers)
+    seconds: Counter = field(default_factory=Counter)
     healed: list[str] = field(default_factory=list)  # damaged cache parts dropped and parsed again
     cleaned: int = 0  # leftover cache files of an earlier run removed
 
@@ -88,11 +89,13 @@ class ParseManifest:
         cache = ParseCache(Path(self.cache_dir))
         now = cache.generation()
         if now != self.generation:
-            raise StaleParse(f"the parse cache {self.cache_dir} holds generation {now}, not the {self.generation} "
-                             "this parse step wrote (another parse ran since): materialise parsed_reports again")
+            raise StaleParse(f"the parse cache {self.cache_dir} holds generation {now}, not the "
+                             f"{self.generation} this parse step wrote (another parse ran since): "
+                             "materialise parsed_reports again")
         files, units = cache.files(), cache.load()
         if files is None:
-            raise StaleParse(f"the parse cache {self.cache_dir} holds no files: materialise parsed_reports again")
+            raise StaleParse(f"the parse cache {self.cache_dir} holds no files: materialise parsed_reports "
+                             "again")
         return {"files": files.drop("mtime_ns"), **units,
                 "segment_dir": pl.DataFrame({"path": [str(cache.segments.resolve())]})}
 
@@ -123,7 +126,8 @@ def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
                  for s in part["parse_result"]["segment"].drop_nulls().unique()}
     used = sorted(owners["segment"].unique())
     for table in normalize.BIG_TABLES:
-        files = pl.DataFrame({"segment": used, "file": [str(folder_of[s] / f"{s}.{table}.parquet") for s in used]},
+        paths = [str(folder_of[s] / f"{s}.{table}.parquet") for s in used]
+        files = pl.DataFrame({"segment": used, "file": paths},
                              schema={"segment": pl.String, "file": pl.String})
         tables[table] = SegmentedTable(tuple(files["file"]), tuple(polars_schema(TABLE_MODELS[table])),
                                        owners.join(files, on="segment").select(
@@ -140,7 +144,8 @@ def _first_part_wins(parts: list[dict[str, pl.DataFrame]]) -> list[dict[str, pl.
         return small
     out, seen = [], pl.DataFrame(schema={k: pl.String for k in normalize.UNIT_KEY})
     for units in small:
-        fresh = units["parse_result"].select(*normalize.UNIT_KEY).join(seen, on=list(normalize.UNIT_KEY), how="anti")
+        fresh = units["parse_result"].select(*normalize.UNIT_KEY).join(seen, on=list(normalize.UNIT_KEY),
+                                                                       how="anti")
         out.append(keep_only(units, fresh))
         seen = pl.concat([seen, fresh])
     return out
@@ -254,7 +259,7 @@ def _in_force_rows(proactive) -> pl.DataFrame:
     """The §二 rows the cross-year 现行有效 check needs (规章, 规范性文件), read from the segments."""
     items, measures = (", ".join(f"'{c}'" for c in codes) for codes in (checks.IN_FORCE_ITEMS,
                                                                          checks.IN_FORCE_MEASURES))
-    return as_table(proactive).where(f"item IN ({items}) AND measure IN ({measures})")
+    return as_table(proactive).read(f"item IN ({items}) AND measure IN ({measures})")
 
 
 def validate(tables: dict[str, "Table | pl.DataFrame"]) -> dict[str, Table]:

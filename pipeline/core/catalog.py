@@ -27,15 +27,17 @@ def dimension_frames() -> dict[str, pl.DataFrame]:
     return {
         "dim_application_row": _codes(app_rows),
         "dim_applicant": _codes([{"applicant": a.code, "label_zh": a.label_zh,
-                                  "group_zh": ("自然人" if a.code == "natural_person" else
-                                               "总计" if a.code == "total" else cb.APPLICANT_GROUP_LEGAL_PERSON),
+                                  "group_zh": (a.label_zh if a.code in (cb.APPLICANT_NATURAL_PERSON,
+                                                                        cb.APPLICANT_TOTAL)
+                                               else cb.APPLICANT_GROUP_LEGAL_PERSON),
                                   "sort_order": i} for i, a in enumerate(cb.APPLICANTS, start=1)]),
         "dim_channel": _codes([{"channel": c.code, "label_zh": c.label_zh, "sort_order": i}
                                for i, c in enumerate(cb.CHANNELS, start=1)]),
         "dim_proactive_item": _codes([{"item": c.code, "label_zh": c.label_zh, "formats": ",".join(c.formats),
                                        "sort_order": i} for i, c in enumerate(cb.PROACTIVE_ITEMS, start=1)]),
-        "dim_proactive_measure": _codes([{"measure": c.code, "label_zh": c.label_zh, "formats": ",".join(c.formats),
-                                          "sort_order": i} for i, c in enumerate(cb.PROACTIVE_MEASURES, start=1)]),
+        "dim_proactive_measure": _codes([{"measure": c.code, "label_zh": c.label_zh,
+                                          "formats": ",".join(c.formats), "sort_order": i}
+                                         for i, c in enumerate(cb.PROACTIVE_MEASURES, start=1)]),
         "dim_proceeding": _codes([{"proceeding": c.code, "label_zh": c.label_zh, "sort_order": i}
                                   for i, c in enumerate(cb.PROCEEDINGS, start=1)]),
         "dim_outcome": _codes([{"outcome": c.code, "label_zh": c.label_zh, "sort_order": i}
@@ -43,9 +45,11 @@ def dimension_frames() -> dict[str, pl.DataFrame]:
         "dim_proposal_type": _codes([{"proposal_type": c.code, "label_zh": c.label_zh, "sort_order": i}
                                      for i, c in enumerate(cb.PROPOSAL_TYPES, start=1)]),
         "dim_admin_level": _codes([{"admin_level": code, "label_zh": label, "sort_order": i}
-                                   for i, (code, label) in enumerate(cb.ADMIN_LEVEL_LABELS.items(), start=1)]),
+                                   for i, (code, label) in enumerate(cb.ADMIN_LEVEL_LABELS.items(),
+                                                                     start=1)]),
         "dim_metadata_source": _codes([{"source": code, "label_zh": label, "sort_order": i}
-                                       for i, (code, label) in enumerate(cb.METADATA_SOURCES.items(), start=1)]),
+                                       for i, (code, label) in enumerate(cb.METADATA_SOURCES.items(),
+                                                                         start=1)]),
         "dim_check": _codes([{"check_name": c.name, "severity": c.severity, "about_table": c.table,
                               "description": c.description,
                               "description_zh": c.description_zh, "label_zh": c.label_zh, "sort_order": i}
@@ -53,9 +57,9 @@ def dimension_frames() -> dict[str, pl.DataFrame]:
     }
 
 
-def _sum_or_null(rows: str, applicants: str = "'total'") -> str:
+def _sum_or_null(rows: str, applicants: str | None = None) -> str:
     """The sum of a set of §三 cells, NULL when any of them is NULL (a blank is not a 0)."""
-    where = f"row_code IN ({rows}) AND applicant IN ({applicants})"
+    where = f"row_code IN ({rows}) AND applicant IN ({applicants or _codes_sql([cb.APPLICANT_TOTAL])})"
     return (f"CAST(CASE WHEN count(*) FILTER ({where} AND count IS NULL) > 0 THEN NULL "
             f"ELSE sum(count) FILTER ({where}) END AS BIGINT)")  # 64-bit: never an overflow
 
@@ -64,22 +68,31 @@ def _codes_sql(codes) -> str:
     return ", ".join(f"'{c}'" for c in codes)
 
 
-_ORGS = _codes_sql(a.code for a in cb.APPLICANTS if a.code not in ("natural_person", "total"))
+_ORGS = _codes_sql(a.code for a in cb.APPLICANTS
+                   if a.code not in (cb.APPLICANT_NATURAL_PERSON, cb.APPLICANT_TOTAL))
+_PERSON = _codes_sql([cb.APPLICANT_NATURAL_PERSON])
 _OUTCOME_GROUPS = {  # summary column → the §三 rows it adds up (both formats)
-    "withheld": [r.code for r in cb.APPLICATION_ROWS if r.parent == "3.3"],
-    "unable": [r.code for r in cb.APPLICATION_ROWS if r.parent == "3.4"],
-    "not_processed": [r.code for r in cb.APPLICATION_ROWS if r.parent == "3.5"],
-    "other": ["3.6"] + [r.code for r in cb.APPLICATION_ROWS if r.parent == "3.6"],
+    column: _codes_sql([r.code for r in cb.APPLICATION_ROWS
+                        if r.parent == group or r.code == group])  # 3.6 其他处理 is a row of the 2019 format
+    for column, group in (("withheld", cb.ROW_GROUP_WITHHELD), ("unable", cb.ROW_GROUP_UNABLE),
+                          ("not_processed", cb.ROW_GROUP_NOT_PROCESSED), ("other", cb.ROW_GROUP_OTHER))
 }
+_ROW = {code: _codes_sql([code]) for code in (cb.ROW_RECEIVED, cb.ROW_CARRIED_OVER, cb.ROW_GRANTED,
+                                              cb.ROW_PARTLY_GRANTED, cb.ROW_TOTAL_HANDLED,
+                                              cb.ROW_CARRIED_FORWARD)}
+
 
 # view → (SQL, {column: documentation})
 VIEWS: dict[str, tuple[str, dict[str, str]]] = {
-    "v_report": ("""
-SELECT r.report_id, r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county, r.format_version,
-       r.published_on, f.status, f.error, r.source_path,
-       (SELECT count(*) FROM dq_finding q WHERE q.report_id = r.report_id AND q.severity = 'error') AS error_findings,
-       (SELECT count(*) FROM dq_finding q WHERE q.report_id = r.report_id AND q.severity = 'warning') AS warning_findings,
-       r.processing_fee_yuan, r.contact_phone, r.contact_email, r.agency_source, r.year_source, r.region_source
+    "v_report": (f"""
+SELECT r.report_id, r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county,
+       r.format_version, r.published_on, f.status, f.error, r.source_path,
+       (SELECT count(*) FROM dq_finding q
+        WHERE q.report_id = r.report_id AND q.severity = '{cb.SEVERITY_ERROR}') AS error_findings,
+       (SELECT count(*) FROM dq_finding q
+        WHERE q.report_id = r.report_id AND q.severity = '{cb.SEVERITY_WARNING}') AS warning_findings,
+       r.processing_fee_yuan, r.contact_phone, r.contact_email, r.agency_source, r.year_source,
+       r.region_source
 FROM dim_report r JOIN raw_file f ON f.source_path = r.source_path""", {
         "report_id": "report key (first 16 hex of the file's sha256)",
         "agency_name": "agency as written in the title",
@@ -95,27 +108,26 @@ FROM dim_report r JOIN raw_file f ON f.source_path = r.source_path""", {
         "warning_findings": "number of warning-severity dq_finding rows",
         "processing_fee_yuan": "information processing fees charged (元); NULL when not stated",
         "contact_phone": "phone printed in the report", "contact_email": "email printed in the report",
-        "agency_source": "where agency_name was read (dim_metadata_source): title, metadata_table, first_sentence, "
-                         "contact_line",
-        "year_source": "where report_year was read: title, metadata_table, first_sentence, period, page_date, prose",
-        "region_source": "where province/city/county were read: agency, text, site_registration",
+        "agency_source": f"where agency_name was read (dim_metadata_source): {', '.join(cb.AGENCY_SOURCES)}",
+        "year_source": f"where report_year was read: {', '.join(cb.YEAR_SOURCES)}",
+        "region_source": f"where province/city/county were read: {', '.join(cb.REGION_SOURCES)}",
     }),
     "v_application_summary": (f"""
 SELECT r.report_id, r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county,
-       {_sum_or_null("'1'")} AS received,
-       {_sum_or_null("'2'")} AS carried_over,
-       {_sum_or_null("'3.1'")} AS granted,
-       {_sum_or_null("'3.2'")} AS partly_granted,
-       {_sum_or_null(_codes_sql(_OUTCOME_GROUPS["withheld"]))} AS withheld,
-       {_sum_or_null(_codes_sql(_OUTCOME_GROUPS["unable"]))} AS unable,
-       {_sum_or_null(_codes_sql(_OUTCOME_GROUPS["not_processed"]))} AS not_processed,
-       {_sum_or_null(_codes_sql(_OUTCOME_GROUPS["other"]))} AS other,
-       {_sum_or_null("'3.7'")} AS total_handled,
-       {_sum_or_null("'4'")} AS carried_forward,
-       {_sum_or_null("'1'", "'natural_person'")} AS received_natural_person,
-       {_sum_or_null("'1'", _ORGS)} AS received_legal_person,
-       {_sum_or_null("'3.7'", "'natural_person'")} AS handled_natural_person,
-       {_sum_or_null("'3.7'", _ORGS)} AS handled_legal_person
+       {_sum_or_null(_ROW[cb.ROW_RECEIVED])} AS received,
+       {_sum_or_null(_ROW[cb.ROW_CARRIED_OVER])} AS carried_over,
+       {_sum_or_null(_ROW[cb.ROW_GRANTED])} AS granted,
+       {_sum_or_null(_ROW[cb.ROW_PARTLY_GRANTED])} AS partly_granted,
+       {_sum_or_null(_OUTCOME_GROUPS["withheld"])} AS withheld,
+       {_sum_or_null(_OUTCOME_GROUPS["unable"])} AS unable,
+       {_sum_or_null(_OUTCOME_GROUPS["not_processed"])} AS not_processed,
+       {_sum_or_null(_OUTCOME_GROUPS["other"])} AS other,
+       {_sum_or_null(_ROW[cb.ROW_TOTAL_HANDLED])} AS total_handled,
+       {_sum_or_null(_ROW[cb.ROW_CARRIED_FORWARD])} AS carried_forward,
+       {_sum_or_null(_ROW[cb.ROW_RECEIVED], _PERSON)} AS received_natural_person,
+       {_sum_or_null(_ROW[cb.ROW_RECEIVED], _ORGS)} AS received_legal_person,
+       {_sum_or_null(_ROW[cb.ROW_TOTAL_HANDLED], _PERSON)} AS handled_natural_person,
+       {_sum_or_null(_ROW[cb.ROW_TOTAL_HANDLED], _ORGS)} AS handled_legal_person
 FROM dim_report r JOIN fact_application a USING (report_id)
 GROUP BY ALL""", {
         "report_id": "report key", "agency_name": "agency", "report_year": "year",
@@ -135,11 +147,11 @@ GROUP BY ALL""", {
         "handled_natural_person": "row 3.7, 自然人",
         "handled_legal_person": "row 3.7, the five 法人或其他组织 columns added up",
     }),
-    "v_channel_mix": ("""
+    "v_channel_mix": (f"""
 SELECT r.report_id, r.agency_name, r.report_year, r.admin_level, r.province, r.city, r.county,
        c.channel, d.label_zh AS channel_label_zh, c.items, c.is_lower_bound, c.unit, c.account_name,
-       CASE WHEN c.channel = 'all' THEN NULL
-            ELSE round(c.items / nullif(sum(c.items) FILTER (WHERE c.channel <> 'all')
+       CASE WHEN c.channel = '{cb.CHANNEL_ALL}' THEN NULL
+            ELSE round(c.items / nullif(sum(c.items) FILTER (WHERE c.channel <> '{cb.CHANNEL_ALL}')
                                         OVER (PARTITION BY c.report_id), 0), 4) END AS share_of_stated,
        c.evidence
 FROM fact_disclosure_channel c JOIN dim_report r USING (report_id) JOIN dim_channel d USING (channel)""", {
@@ -149,7 +161,8 @@ FROM fact_disclosure_channel c JOIN dim_report r USING (report_id) JOIN dim_chan
         "items": "items (or events) disclosed through the channel, as stated",
         "is_lower_bound": "TRUE when stated as 'N余条' / 'N多份'",
         "unit": "unit as written (条 篇 次 场 份 …)", "account_name": "quoted account or venue name",
-        "share_of_stated": "items / sum of the report's per-channel counts (the 'all' row excluded)",
+        "share_of_stated": f"items / sum of the report's per-channel counts (the '{cb.CHANNEL_ALL}' row "
+                           "excluded)",
         "evidence": "the clause the count came from",
     }),
     "v_quality": ("""
@@ -173,7 +186,8 @@ _LABEL = "Chinese label (中文名称)"
 _ORDER = "order of the printed template, for ORDER BY"
 TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
     "dim_application_row": ("§三 rows of the application matrix with their Chinese labels (申请情况表行)", {
-        "row_code": "fact_application.row_code", "label_zh": _LABEL, "parent_code": "the group row (3, 3.3 …)",
+        "row_code": "fact_application.row_code", "label_zh": _LABEL,
+        "parent_code": "the group row (3, 3.3 …)",
         "parent_label_zh": "the group row's Chinese label", "level": "depth in the table (1 = top)",
         "sort_order": _ORDER, "formats": "formats the row exists in (2019, 2021)"}),
     "dim_applicant": ("§三 applicant columns (申请人情况)", {

@@ -13,18 +13,19 @@ _FINDING_SCHEMA = polars_schema(DqFinding)
 
 def _finding(df: pl.DataFrame, check: str, detail: pl.Expr) -> pl.DataFrame:
     severity = cb.CHECKS_BY_NAME[check].severity
-    return df.select(pl.col("report_id"), pl.lit(check).alias("check_name"), pl.lit(severity).alias("severity"),
+    return df.select(pl.col("report_id"), pl.lit(check).alias("check_name"),
+                     pl.lit(severity).alias("severity"),
                      detail.alias("detail")).cast(_FINDING_SCHEMA)  # type: ignore[arg-type]
 
 
-def _total_mismatches(long: pl.DataFrame, line: str, member: str) -> pl.DataFrame:
+def _total_mismatches(long: pl.DataFrame, line: str, member: str, total: str) -> pl.DataFrame:
     """Lines of a long table whose `total` member differs from the sum of the other members
-    (only where every term is present)."""
-    parts = long.filter(pl.col(member) != "total").group_by("report_id", line).agg(
+    (only where every term is present): report_id, line, parts, nulls, stated."""
+    parts = long.filter(pl.col(member) != total).group_by("report_id", line).agg(
         pl.col("count").sum().alias("parts"), pl.col("count").null_count().alias("nulls"))
-    totals = long.filter(pl.col(member) == "total").select("report_id", line, pl.col("count").alias("total"))
+    totals = long.filter(pl.col(member) == total).select("report_id", line, pl.col("count").alias("stated"))
     return parts.join(totals, on=["report_id", line]).filter(
-        (pl.col("nulls") == 0) & pl.col("total").is_not_null() & (pl.col("parts") != pl.col("total"))
+        (pl.col("nulls") == 0) & pl.col("stated").is_not_null() & (pl.col("parts") != pl.col("stated"))
     ).sort("report_id", line)
 
 
@@ -42,8 +43,9 @@ def _wide(app: pl.DataFrame) -> pl.DataFrame:
 
 
 def application_findings(app: pl.DataFrame, formats: pl.DataFrame) -> list[pl.DataFrame]:
-    out = [_finding(_total_mismatches(app, "row_code", "applicant"), cb.CHECK_APPLICATION_ROW_TOTAL, pl.format(
-        "{} × 总计 {} ≠ 六类申请人之和 {}", _zh("row_code", _ROW), "total", "parts"))]
+    rows = _total_mismatches(app, "row_code", "applicant", cb.APPLICANT_TOTAL)
+    out = [_finding(rows, cb.CHECK_APPLICATION_ROW_TOTAL, pl.format(
+        "{} × 总计 {} ≠ 六类申请人之和 {}", _zh("row_code", _ROW), "stated", "parts"))]
 
     wide = _wide(app).join(formats, on="report_id")
     for fmt in cb.FORMAT_VERSIONS:
@@ -52,38 +54,41 @@ def application_findings(app: pl.DataFrame, formats: pl.DataFrame) -> list[pl.Da
             continue
         r1, r2, r37, r4 = (pl.col(c) for c in (cb.ROW_RECEIVED, cb.ROW_CARRIED_OVER, cb.ROW_TOTAL_HANDLED,
                                                 cb.ROW_CARRIED_FORWARD))
-        bal = w.filter(pl.all_horizontal(r1.is_not_null(), r2.is_not_null(), r37.is_not_null(), r4.is_not_null())
-                       & (r1 + r2 != r37 + r4))
+        bal = w.filter(pl.all_horizontal(r1.is_not_null(), r2.is_not_null(), r37.is_not_null(),
+                                         r4.is_not_null()) & (r1 + r2 != r37 + r4))
         out.append(_finding(bal, cb.CHECK_APPLICATION_BALANCE, pl.format(
-            f"{{}}：{_ROW['1']} {{}} + {_ROW['2']} {{}} ≠ {_ROW['3.7']} {{}} + {_ROW['4']} {{}}",
+            f"{{}}：{_ROW[cb.ROW_RECEIVED]} {{}} + {_ROW[cb.ROW_CARRIED_OVER]} {{}} ≠ "
+            f"{_ROW[cb.ROW_TOTAL_HANDLED]} {{}} + {_ROW[cb.ROW_CARRIED_FORWARD]} {{}}",
             _APPLICANT, r1, r2, r37, r4)))
         outcome_cols = [pl.col(c) for c in cb.outcome_row_codes(fmt)]
         tot = w.with_columns(pl.sum_horizontal(outcome_cols).alias("_sum")).filter(
             pl.all_horizontal([c.is_not_null() for c in outcome_cols]) & r37.is_not_null()
             & (pl.col("_sum") != r37))
         out.append(_finding(tot, cb.CHECK_APPLICATION_OUTCOME_TOTAL, pl.format(
-            f"{{}}：{_ROW['3.7']} {{}} ≠ 三（一）至三（六）各项之和 {{}}", _APPLICANT, r37, "_sum")))
+            f"{{}}：{_ROW[cb.ROW_TOTAL_HANDLED]} {{}} ≠ 三（一）至三（六）各项之和 {{}}", _APPLICANT, r37, "_sum")))
     return out
 
 
 def review_findings(review: pl.DataFrame) -> pl.DataFrame:
-    return _finding(_total_mismatches(review, "proceeding", "outcome"), cb.CHECK_REVIEW_LITIGATION_TOTAL, pl.format(
-        "{} × 总计 {} ≠ 结果维持+结果纠正+其他结果+尚未审结 {}", _zh("proceeding", cb.PROCEEDING_LABELS), "total",
+    lines = _total_mismatches(review, "proceeding", "outcome", cb.OUTCOME_TOTAL)
+    return _finding(lines, cb.CHECK_REVIEW_LITIGATION_TOTAL, pl.format(
+        "{} × 总计 {} ≠ 结果维持+结果纠正+其他结果+尚未审结 {}", _zh("proceeding", cb.PROCEEDING_LABELS), "stated",
         "parts"))
 
 
 def channel_findings(channels: pl.DataFrame) -> pl.DataFrame:
     """A stated total over all channels that differs from the sum of the exact per-channel counts."""
-    part = (pl.col("channel") != "all") & ~pl.col("unit").is_in(list(cb.CHANNEL_EVENT_UNITS))  # items, not events
+    stated = pl.col("channel") == cb.CHANNEL_ALL
+    part = ~stated & ~pl.col("unit").is_in(list(cb.CHANNEL_EVENT_UNITS))  # items, not events
     per = channels.group_by("report_id").agg(
-        pl.col("items").filter(pl.col("channel") == "all").first().alias("all"),
+        pl.col("items").filter(stated).first().alias("stated"),
         pl.col("items").filter(part).sum().alias("parts"),
         part.sum().alias("n_parts"),
         (pl.col("is_lower_bound") & part).any().alias("approx"))
-    bad = per.filter(pl.col("all").is_not_null() & (pl.col("n_parts") >= 2) & ~pl.col("approx")
-                     & (pl.col("all") != pl.col("parts")))
+    bad = per.filter(pl.col("stated").is_not_null() & (pl.col("n_parts") >= 2) & ~pl.col("approx")
+                     & (pl.col("stated") != pl.col("parts")))
     return _finding(bad.sort("report_id"), cb.CHECK_CHANNEL_SUM_MISMATCH, pl.format(
-        "所述合计 {} ≠ {} 个渠道数量之和 {}", "all", "n_parts", "parts"))
+        "所述合计 {} ≠ {} 个渠道数量之和 {}", "stated", "n_parts", "parts"))
 
 
 def carryover_findings(app: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
@@ -105,12 +110,14 @@ def carryover_findings(app: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame
     bad = over.join(forward, on=["agency_name", "report_year", "applicant"]).filter(
         pl.col("over") != pl.col("forward")).sort("report_id", "applicant")
     return _finding(bad, cb.CHECK_CARRYOVER_MISMATCH, pl.format(
-        f"{_ROW['2']} × {{}} {{}} ≠ {{}}年度年报（{{}}）{_ROW['4']} × {{}} {{}}", _APPLICANT, "over",
+        f"{_ROW[cb.ROW_CARRIED_OVER]} × {{}} {{}} ≠ {{}}年度年报（{{}}）{_ROW[cb.ROW_CARRIED_FORWARD]} × {{}} {{}}",
+        _APPLICANT, "over",
         (pl.col("report_year") - 1).cast(pl.String), "earlier", _APPLICANT, "forward"))
 
 
-IN_FORCE_ITEMS = ("regulations", "normative_documents")
-IN_FORCE_MEASURES = ("issued", "repealed", "in_force")
+IN_FORCE_ITEMS = (cb.ITEM_REGULATIONS, cb.ITEM_NORMATIVE_DOCUMENTS)
+_ISSUED, _REPEALED, _IN_FORCE = cb.MEASURE_ISSUED, cb.MEASURE_REPEALED, cb.MEASURE_IN_FORCE  # pivoted columns
+IN_FORCE_MEASURES = (_ISSUED, _REPEALED, _IN_FORCE)
 
 
 def _single_agency_years(reports: pl.DataFrame) -> pl.DataFrame:
@@ -139,13 +146,13 @@ def in_force_findings(proactive: pl.DataFrame, reports: pl.DataFrame) -> pl.Data
         if m not in wide.columns:
             wide = wide.with_columns(pl.lit(None, pl.Float64).alias(m))
     before = wide.select("agency_name", (pl.col("report_year") + 1).alias("report_year"), "item",
-                         pl.col("in_force").alias("prev"), pl.col("report_id").alias("earlier"))
-    whole = [pl.col(c).cast(pl.Int64).cast(pl.String) for c in ("in_force", "prev", "issued", "repealed")]
+                         pl.col(_IN_FORCE).alias("prev"), pl.col("report_id").alias("earlier"))
+    terms = (_IN_FORCE, "prev", _ISSUED, _REPEALED)
+    whole = [pl.col(c).cast(pl.Int64).cast(pl.String) for c in terms]
+    expected = pl.col("prev") + pl.col(_ISSUED) - pl.col(_REPEALED)
     bad = wide.join(before, on=["agency_name", "report_year", "item"]).filter(
-        pl.all_horizontal(pl.col(c).is_not_null() for c in ("in_force", "prev", "issued", "repealed"))
-        & (pl.col("in_force") != pl.col("prev") + pl.col("issued") - pl.col("repealed"))
-    ).with_columns((pl.col("prev") + pl.col("issued") - pl.col("repealed")).cast(pl.Int64).alias("expected")
-                   ).sort("report_id", "item")
+        pl.all_horizontal(pl.col(c).is_not_null() for c in terms) & (pl.col(_IN_FORCE) != expected)
+    ).with_columns(expected.cast(pl.Int64).alias("expected")).sort("report_id", "item")
     item = _zh("item", cb.PROACTIVE_ITEM_LABELS)
     return _finding(bad, cb.CHECK_IN_FORCE_MISMATCH, pl.format(
         "{} × 现行有效件数 {} ≠ {}年度年报（{}）现行有效件数 {} + 本年制发件数 {} − 本年废止件数 {} = {}",

@@ -5,7 +5,7 @@ Codes are the contract's (../CONTRACT.md in the shared folder, mirrored in the R
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # --- formats -------------------------------------------------------------------------------
 
@@ -22,9 +22,24 @@ FILE_EXTENSIONS = {".txt": "txt", ".text": "txt", ".docx": "docx", ".html": "htm
 STATUS_PARSED, STATUS_PARTIAL, STATUS_REJECTED = "parsed", "partial", "rejected"
 STATUSES = (STATUS_PARSED, STATUS_PARTIAL, STATUS_REJECTED)
 
-ADMIN_LEVELS = ("province", "city", "county", "township", "department")
-ADMIN_LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇（街道）",
-                      "department": "部门"}
+# Why a file is rejected (`pipeline.core.rejection.Rejected.reason`; the message says it for a person). A
+# reader or parser bug is none of these: the file's row then says it is an internal error, to be reported.
+REJECT_EMPTY = "empty"  # no bytes, or white space only
+REJECT_WRONG_TYPE = "wrong_type"  # the bytes are not what the extension says, or a type that is not read
+REJECT_BROKEN = "broken"  # damaged: the format's library cannot read it
+REJECT_UNSAFE = "unsafe"  # hostile: a zip bomb, XML entity declarations
+REJECT_TOO_LARGE = "too_large"  # past a bound: the file's bytes, a PDF's pages, a sheet's or a table's cells
+REJECT_NO_TEXT = "no_text"  # a scan without a text layer that OCR did not (or could not) read
+REJECT_NEEDS_CONVERTER = "needs_converter"  # an old Office file only LibreOffice reads (the caller converts)
+REJECT_NOT_A_REPORT = "not_a_report"  # readable, but not a government information disclosure annual report
+REJECT_REASONS = (REJECT_EMPTY, REJECT_WRONG_TYPE, REJECT_BROKEN, REJECT_UNSAFE, REJECT_TOO_LARGE,
+                  REJECT_NO_TEXT, REJECT_NEEDS_CONVERTER, REJECT_NOT_A_REPORT)
+
+LEVEL_PROVINCE, LEVEL_CITY, LEVEL_COUNTY, LEVEL_TOWNSHIP, LEVEL_DEPARTMENT = (
+    "province", "city", "county", "township", "department")
+ADMIN_LEVELS = (LEVEL_PROVINCE, LEVEL_CITY, LEVEL_COUNTY, LEVEL_TOWNSHIP, LEVEL_DEPARTMENT)
+ADMIN_LEVEL_LABELS = {LEVEL_PROVINCE: "省级", LEVEL_CITY: "市级", LEVEL_COUNTY: "县级", LEVEL_TOWNSHIP: "乡镇（街道）",
+                      LEVEL_DEPARTMENT: "部门"}
 
 
 # --- where a report's agency, year and region were read (dim_report.*_source) ----------------------
@@ -44,6 +59,11 @@ METADATA_SOURCES = {
     SOURCE_CONTACT_LINE: "联系方式", SOURCE_PERIOD: "统计期限", SOURCE_PAGE_DATE: "网页日期",
     SOURCE_PROSE: "正文", SOURCE_AGENCY: "机关名称", SOURCE_TEXT: "正文地名", SOURCE_SITE_REGISTRATION: "网站备案号",
 }
+# the sources of each field, in the order they are tried
+AGENCY_SOURCES = (SOURCE_TITLE, SOURCE_METADATA_TABLE, SOURCE_FIRST_SENTENCE, SOURCE_CONTACT_LINE)
+YEAR_SOURCES = (SOURCE_TITLE, SOURCE_METADATA_TABLE, SOURCE_FIRST_SENTENCE, SOURCE_PERIOD, SOURCE_PAGE_DATE,
+                SOURCE_PROSE)
+REGION_SOURCES = (SOURCE_AGENCY, SOURCE_TEXT, SOURCE_SITE_REGISTRATION)
 
 
 @dataclass(frozen=True)
@@ -56,7 +76,6 @@ class Code:
     parent: str | None = None
     formats: tuple[str, ...] = FORMAT_VERSIONS
     exact: tuple[str, ...] = ()  # whole-label matches (after enumerators are stripped)
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def level(self) -> int:
@@ -65,14 +84,15 @@ class Code:
 
 # --- section 三: applicants (columns) --------------------------------------------------------
 
+APPLICANT_NATURAL_PERSON, APPLICANT_TOTAL = "natural_person", "total"
 APPLICANTS = (
-    Code("natural_person", "自然人", ("自然人",)),
+    Code(APPLICANT_NATURAL_PERSON, "自然人", ("自然人",)),
     Code("commercial_enterprise", "商业企业", ("商业企业",)),
     Code("research_institution", "科研机构", ("科研机构",)),
     Code("social_welfare_org", "社会公益组织", ("社会公益组织", "公益组织")),
     Code("legal_service_org", "法律服务机构", ("法律服务机构",)),
     Code("other_org", "其他", ("其他",)),
-    Code("total", "总计", ("总计",)),
+    Code(APPLICANT_TOTAL, "总计", ("总计",)),
 )
 APPLICANT_CODES = tuple(a.code for a in APPLICANTS)
 APPLICANT_GROUP_LEGAL_PERSON = "法人或其他组织"
@@ -115,13 +135,19 @@ APPLICATION_ROWS = (
 )
 
 # Headings that group rows; a label mentioning one can only be one of its children.
+ROW_GROUP_WITHHELD, ROW_GROUP_UNABLE, ROW_GROUP_NOT_PROCESSED, ROW_GROUP_OTHER = "3.3", "3.4", "3.5", "3.6"
 APPLICATION_GROUPS = (
     Code("3", "本年度办理结果", ("本年度办理结果", "办理结果")),
-    Code("3.3", "不予公开", ("不予公开",)),
-    Code("3.4", "无法提供", ("无法提供",)),
-    Code("3.5", "不予处理", ("不予处理",)),
-    Code("3.6", "其他处理", ("其他处理", "不再处理"), None, _2021),
+    Code(ROW_GROUP_WITHHELD, "不予公开", ("不予公开",)),
+    Code(ROW_GROUP_UNABLE, "无法提供", ("无法提供",)),
+    Code(ROW_GROUP_NOT_PROCESSED, "不予处理", ("不予处理",)),
+    Code(ROW_GROUP_OTHER, "其他处理", ("其他处理", "不再处理"), None, _2021),
 )
+
+
+# phrases of the rows only the 2021 format has (3.6.1 逾期不补正, 3.6.2 缴纳费用): a weaker sign of the format
+# than its headers or the notice it cites
+FORMAT_2021_ROW_PHRASES = tuple(r.keywords[0] for r in APPLICATION_ROWS if r.formats == _2021 and r.keywords)
 
 
 def application_rows(format_version: str) -> tuple[Code, ...]:
@@ -133,6 +159,7 @@ def application_row_codes(format_version: str) -> tuple[str, ...]:
 
 
 ROW_RECEIVED, ROW_CARRIED_OVER, ROW_TOTAL_HANDLED, ROW_CARRIED_FORWARD = "1", "2", "3.7", "4"
+ROW_GRANTED, ROW_PARTLY_GRANTED = "3.1", "3.2"
 
 
 def outcome_row_codes(format_version: str) -> tuple[str, ...]:
@@ -143,21 +170,23 @@ def outcome_row_codes(format_version: str) -> tuple[str, ...]:
 
 # --- section 二: Article 20 table -------------------------------------------------------------
 
+ITEM_REGULATIONS, ITEM_NORMATIVE_DOCUMENTS, ITEM_FEES = "regulations", "normative_documents", "fees"
 PROACTIVE_ITEMS = (
-    Code("regulations", "规章", ("规章",)),
-    Code("normative_documents", "行政规范性文件", ("规范性文件",)),
+    Code(ITEM_REGULATIONS, "规章", ("规章",)),
+    Code(ITEM_NORMATIVE_DOCUMENTS, "行政规范性文件", ("规范性文件",)),
     Code("licensing", "行政许可", ("行政许可",)),
     Code("other_services", "其他对外管理服务事项", ("其他对外管理服务", "对外管理服务"), None, _2019),
     Code("penalty", "行政处罚", ("行政处罚",)),
     Code("coercion", "行政强制", ("行政强制",)),
-    Code("fees", "行政事业性收费", ("行政事业性收费", "事业性收费")),
+    Code(ITEM_FEES, "行政事业性收费", ("行政事业性收费", "事业性收费")),
     Code("procurement", "政府集中采购", ("政府集中采购", "集中采购"), None, _2019),
 )
 
+MEASURE_ISSUED, MEASURE_REPEALED, MEASURE_IN_FORCE = "issued", "repealed", "in_force"
 PROACTIVE_MEASURES = (
-    Code("issued", "本年制发件数", ("本年制发", "制发件数"), None, _2021),
-    Code("repealed", "本年废止件数", ("本年废止", "废止件数"), None, _2021),
-    Code("in_force", "现行有效件数", ("现行有效",), None, _2021),
+    Code(MEASURE_ISSUED, "本年制发件数", ("本年制发", "制发件数"), None, _2021),
+    Code(MEASURE_REPEALED, "本年废止件数", ("本年废止", "废止件数"), None, _2021),
+    Code(MEASURE_IN_FORCE, "现行有效件数", ("现行有效",), None, _2021),
     Code("decisions", "本年处理决定数量", ("处理决定数量", "处理决定数")),
     Code("amount_10k_yuan", "本年收费金额（万元）", ("收费金额",), None, _2021),
     Code("made", "本年新制作数量", ("新制作",), None, _2019),
@@ -194,7 +223,8 @@ PROACTIVE_GRID = {
 # the rows of fact_application and fact_proactive_disclosure for one report.
 APPLICATION_CELLS = {f: tuple((r, a) for r in application_row_codes(f) for a in APPLICANT_CODES)
                      for f in FORMAT_VERSIONS}
-PROACTIVE_CELLS = {f: tuple((i, m) for i, ms in PROACTIVE_GRID[f].items() for m in ms) for f in FORMAT_VERSIONS}
+PROACTIVE_CELLS = {f: tuple((i, m) for i, ms in PROACTIVE_GRID[f].items() for m in ms)
+                   for f in FORMAT_VERSIONS}
 MONEY_MEASURES = ("amount_10k_yuan", "procurement_amount")
 SIGNED_MEASURES = ("change",)  # 本年增/减 may be negative
 
@@ -210,17 +240,20 @@ FORMAT_FIRST_YEAR = {FORMAT_2021: 2021, FORMAT_2019: 2019}
 
 # --- section 四: review and litigation --------------------------------------------------------
 
+PROCEEDING_REVIEW, PROCEEDING_LITIGATION_DIRECT, PROCEEDING_LITIGATION_AFTER_REVIEW = (
+    "review", "litigation_direct", "litigation_after_review")
+OUTCOME_TOTAL = "total"
 PROCEEDINGS = (
-    Code("review", "行政复议", ("行政复议",)),
-    Code("litigation_direct", "未经复议直接起诉", ("未经复议", "直接起诉")),
-    Code("litigation_after_review", "复议后起诉", ("复议后起诉",)),
+    Code(PROCEEDING_REVIEW, "行政复议", ("行政复议",)),
+    Code(PROCEEDING_LITIGATION_DIRECT, "未经复议直接起诉", ("未经复议", "直接起诉")),
+    Code(PROCEEDING_LITIGATION_AFTER_REVIEW, "复议后起诉", ("复议后起诉",)),
 )
 OUTCOMES = (
     Code("upheld", "结果维持", ("维持",)),
     Code("corrected", "结果纠正", ("纠正",)),
     Code("other", "其他结果", ("其他",)),
     Code("pending", "尚未审结", ("尚未审结", "审结")),
-    Code("total", "总计", ("总计",)),
+    Code(OUTCOME_TOTAL, "总计", ("总计",)),
 )
 PROCEEDING_CODES = tuple(p.code for p in PROCEEDINGS)
 OUTCOME_CODES = tuple(o.code for o in OUTCOMES)
@@ -230,27 +263,36 @@ REVIEW_GRID = tuple((p, o) for p in PROCEEDING_CODES for o in OUTCOME_CODES)  # 
 # Order matters only for readability; the parser treats `new_media` as generic (dropped when a
 # more specific channel is named in the same clause).
 
+CHANNEL_ALL, CHANNEL_WEBSITE, CHANNEL_WECHAT, CHANNEL_WEIBO, CHANNEL_DOUYIN = (
+    "all", "website", "wechat", "weibo", "douyin")
+CHANNEL_NEW_MEDIA, CHANNEL_OTHER_MEDIA, CHANNEL_BULLETIN_BOARD, CHANNEL_PRESS_CONFERENCE = (
+    "new_media", "other_media", "bulletin_board", "press_conference")
+CHANNEL_COMBINED, CHANNEL_OTHER = "combined", "other"
 CHANNELS = (
-    Code("all", "全部渠道合计"),
-    Code("website", "政府网站", ("政府网站", "门户网站", "人民政府网", "政府网", "网站")),
-    Code("wechat", "微信", ("微信", "公众号", "服务号")),
-    Code("weibo", "微博", ("微博",)),
-    Code("douyin", "抖音", ("抖音",)),
-    Code("new_media", "政务新媒体", ("新媒体",)),
-    Code("other_media", "其他媒体", ("学习强国", "电视台", "电视", "广播", "报纸", "报刊", "日报", "头条",
-                                    "快手", "视频号", "客户端", "融媒体")),
-    Code("bulletin_board", "公开栏/公示栏", ("公开栏", "公示栏", "公告栏", "宣传栏", "公示牌", "电子显示屏")),
-    Code("press_conference", "新闻发布会", ("新闻发布会", "发布会")),
-    Code("combined", "多渠道合计"),
-    Code("other", "其他渠道"),
+    Code(CHANNEL_ALL, "全部渠道合计"),
+    Code(CHANNEL_WEBSITE, "政府网站", ("政府网站", "门户网站", "人民政府网", "政府网", "网站")),
+    Code(CHANNEL_WECHAT, "微信", ("微信", "公众号", "服务号")),
+    Code(CHANNEL_WEIBO, "微博", ("微博",)),
+    Code(CHANNEL_DOUYIN, "抖音", ("抖音",)),
+    Code(CHANNEL_NEW_MEDIA, "政务新媒体", ("新媒体",)),
+    Code(CHANNEL_OTHER_MEDIA, "其他媒体", ("学习强国", "电视台", "电视", "广播", "报纸", "报刊", "日报", "头条",
+                                          "快手", "视频号", "客户端", "融媒体")),
+    Code(CHANNEL_BULLETIN_BOARD, "公开栏/公示栏", ("公开栏", "公示栏", "公告栏", "宣传栏", "公示牌", "电子显示屏")),
+    Code(CHANNEL_PRESS_CONFERENCE, "新闻发布会", ("新闻发布会", "发布会")),
+    Code(CHANNEL_COMBINED, "多渠道合计"),
+    Code(CHANNEL_OTHER, "其他渠道"),
 )
 CHANNEL_CODES = tuple(c.code for c in CHANNELS)
-GENERIC_CHANNELS = ("new_media",)
+CHANNELS_BY_CODE = {c.code: c for c in CHANNELS}
+GENERIC_CHANNELS = (CHANNEL_NEW_MEDIA,)
+# channels whose statements may name an account ('微信公众号“X”发布…'); not a total, a board or a conference
+CHANNELS_WITH_ACCOUNTS = (CHANNEL_WECHAT, CHANNEL_WEIBO, CHANNEL_DOUYIN, CHANNEL_WEBSITE, CHANNEL_NEW_MEDIA,
+                          CHANNEL_OTHER_MEDIA)
 # Units of disclosed items or events; others (个 账号, 处 问题, 名 人员, 次 培训 …) are not channel counts.
 CHANNEL_UNITS = ("条", "篇", "则", "份", "件", "期", "场", "次", "幅", "张", "个")
 CHANNEL_EVENT_UNITS = ("场", "次")
 # channels whose counts may be events: press conferences, stated totals, postings on a board ('公示栏公开…60余次')
-CHANNELS_COUNTED_IN_EVENTS = ("press_conference", "all", "bulletin_board")
+CHANNELS_COUNTED_IN_EVENTS = (CHANNEL_PRESS_CONFERENCE, CHANNEL_ALL, CHANNEL_BULLETIN_BOARD)
 CHANNEL_VERBS = ("公开", "发布", "推送", "发表", "刊登", "刊发", "更新", "编发", "张贴", "召开", "举办", "播出",
                  "报道", "上传", "公示", "转载", "推出", "制作")
 CHANNEL_NEGATIVE_VERBS = ("关停", "注销", "整改", "清理", "关闭", "下线", "培训", "整合")

@@ -26,9 +26,10 @@ import polars as pl
 
 from pipeline.core import checks, normalize
 from pipeline.core import codebook as cb
-from pipeline.core.parser import NotAReport, parse_document
-from pipeline.core.readers import Rejected, read_document
+from pipeline.core.parser import parse_document
+from pipeline.core.readers import read_document
 from pipeline.core.records import ParsedFile
+from pipeline.core.rejection import Rejected
 from pipeline.settings import DEFAULT_MAX_FILE_MB
 from schemas.tables import TABLE_MODELS, polars_schema
 
@@ -77,7 +78,8 @@ def discover(raw_dir: Path) -> list[RawFileRef]:
     keeps it unread, so that it still gets its rejected row."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
-        raise FileNotFoundError(f"raw folder {raw_dir} does not exist; set DISCLOSURE_RAW_DIR to a folder of reports")
+        raise FileNotFoundError(f"raw folder {raw_dir} does not exist; "
+                                "set DISCLOSURE_RAW_DIR to a folder of reports")
     root = os.path.realpath(raw_dir)
     refs: list[RawFileRef] = []
     visited = {root}
@@ -148,12 +150,6 @@ class NotRegular(OSError):
     """The path is no longer a regular file (replaced by a FIFO or device since it was found)."""
 
 
-class TooLarge(ValueError):
-    def __init__(self, size: int):
-        super().__init__(size)
-        self.size = size
-
-
 def _open_regular(path: Path) -> int:
     """A file descriptor of a regular file; never blocks on a FIFO, never reads a device."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -165,19 +161,24 @@ def _open_regular(path: Path) -> int:
 
 
 def read_regular(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a regular file, read once (at most max_bytes; more raises TooLarge)."""
+    """The bytes of a regular file, read once (at most max_bytes; more is Rejected as too large)."""
     fd = _open_regular(path)
     try:
         size = os.fstat(fd).st_size
         if size > max_bytes:
-            raise TooLarge(size)
+            raise _too_large(size, max_bytes)
         with os.fdopen(fd, "rb", closefd=False) as fh:
             data = fh.read(max_bytes + 1)  # a file growing while read stops at the limit
         if len(data) > max_bytes:
-            raise TooLarge(len(data))
+            raise _too_large(len(data), max_bytes)
         return data
     finally:
         os.close(fd)
+
+
+def _too_large(size: int, max_bytes: int) -> Rejected:
+    return Rejected(cb.REJECT_TOO_LARGE, f"file too large: {size:,} bytes, over the {max_bytes:,}-byte limit "
+                    "(raise DISCLOSURE_MAX_FILE_MB to load it)")
 
 
 def _sha256_file(path: Path) -> tuple[str, int]:
@@ -201,6 +202,14 @@ def _reason(exc: OSError) -> str:
 UNREAD_SHA = "0" * 64  # the hash recorded for a file that could not be read (its reason is in `error`)
 
 
+def internal_error(source_path: str, stage: str, what: BaseException | str) -> str:
+    """raw_file.error of a file that met a bug (not a broken file): the file, the stage, the exception."""
+    if isinstance(what, BaseException):
+        what = f"{type(what).__name__}: {str(what)[:300]}"
+    return (f"internal error (a bug in the pipeline, not a broken file; please report it with this file) "
+            f"at the {stage} stage of {source_path}: {what}")
+
+
 def parse_file(ref: RawFileRef, max_bytes: int = DEFAULT_MAX_BYTES, timings: Counter | None = None,
                on_read: Callable[[str, int], None] | None = None) -> ParsedFile:
     """Never raises: any failure becomes a rejected `ParsedFile` with a reason naming the stage.
@@ -212,14 +221,12 @@ def parse_file(ref: RawFileRef, max_bytes: int = DEFAULT_MAX_BYTES, timings: Cou
         return ParsedFile(ref.source_path, UNREAD_SHA, 0, fmt, cb.STATUS_REJECTED, ref.problem, None)
     try:
         data = read_regular(ref.path, max_bytes)
-    except TooLarge as exc:
+    except Rejected as exc:  # too large: hashed, not read
         try:
             sha, size = _sha256_file(ref.path)
         except OSError as err:
             return ParsedFile(ref.source_path, UNREAD_SHA, 0, fmt, cb.STATUS_REJECTED, _reason(err), None)
-        return ParsedFile(ref.source_path, sha, size, fmt, cb.STATUS_REJECTED,
-                          f"file too large: {exc.size:,} bytes, over the {max_bytes:,}-byte limit "
-                          "(raise DISCLOSURE_MAX_FILE_MB to load it)", None)
+        return ParsedFile(ref.source_path, sha, size, fmt, cb.STATUS_REJECTED, str(exc), None)
     except OSError as exc:
         return ParsedFile(ref.source_path, UNREAD_SHA, 0, fmt, cb.STATUS_REJECTED, _reason(exc), None)
     sha = hashlib.sha256(data).hexdigest()
@@ -233,15 +240,14 @@ def parse_file(ref: RawFileRef, max_bytes: int = DEFAULT_MAX_BYTES, timings: Cou
         report = parse_document(document)
         stage = "range check"
         normalize.bound_record(report)
-    except (Rejected, NotAReport) as exc:
+    except Rejected as exc:
         return ParsedFile(ref.source_path, sha, len(data), fmt, cb.STATUS_REJECTED, str(exc), None)
     except MemoryError:
         return ParsedFile(ref.source_path, sha, len(data), fmt, cb.STATUS_REJECTED,
                           f"needed more memory than the parse worker may use (at the {stage} stage)", None)
     except Exception as exc:  # a reader or parser bug must not fail the run: the file is rejected, loudly
         return ParsedFile(ref.source_path, sha, len(data), fmt, cb.STATUS_REJECTED,
-                          f"internal {stage} error ({type(exc).__name__}: {str(exc)[:300]}); please report "
-                          "this file", None)
+                          internal_error(ref.source_path, stage, exc), None)
     finally:
         if timings is not None:
             now = time.perf_counter()
@@ -250,7 +256,8 @@ def parse_file(ref: RawFileRef, max_bytes: int = DEFAULT_MAX_BYTES, timings: Cou
             else:
                 timings["read"] += read_done - started
                 timings["parse"] += now - read_done
-    problems = [f for f in report.findings if f.check_name in _PARTIAL_CHECKS and f.severity == cb.SEVERITY_ERROR]
+    problems = [f for f in report.findings
+                if f.check_name in _PARTIAL_CHECKS and f.severity == cb.SEVERITY_ERROR]
     status = cb.STATUS_PARTIAL if problems else cb.STATUS_PARSED
     notes = [f"{f.check_name}: {f.detail}" for f in problems] + ([document.note] if document.note else [])
     error = "; ".join(notes)[:2000] or None  # the reader's note (OCR, a fallback reader) also when parsed
@@ -290,8 +297,8 @@ def _parse_batch_to_frames(refs: list[RawFileRef], max_bytes: int, segment_dir: 
             try:
                 parts.append(_batch_frames([p], segment_dir, timings))
             except _StageError as exc:
-                parts.append(_batch_frames([rejected(p, f"internal {exc.stage} error ({exc.reason}); "
-                                                        "please report this file")], segment_dir, timings))
+                why = internal_error(p.source_path, exc.stage, exc.reason)
+                parts.append(_batch_frames([rejected(p, why)], segment_dir, timings))
         frames = normalize.concat_units(parts, tuple(parts[0]) if parts else normalize.UNIT_TABLES)
     frames["read_as"] = read_as
     return frames, timings
@@ -550,8 +557,8 @@ def _unread(ref: RawFileRef, reason: str) -> tuple:
     return ref.source_path, UNREAD_SHA, ref.source_format, 0, 0, reason
 
 
-FILES_SCHEMA = {"source_path": pl.String, "file_sha256": pl.String, "source_format": pl.String, "bytes": pl.Int64,
-                "mtime_ns": pl.Int64, "problem": pl.String}
+FILES_SCHEMA = {"source_path": pl.String, "file_sha256": pl.String, "source_format": pl.String,
+                "bytes": pl.Int64, "mtime_ns": pl.Int64, "problem": pl.String}
 
 
 def apply_reads(files: pl.DataFrame, read_as: pl.DataFrame) -> pl.DataFrame:

@@ -13,14 +13,16 @@ from functools import lru_cache
 import polars as pl
 
 from pipeline.core import codebook as cb
-from pipeline.core.records import Finding, ParsedFile, ReportRecord
+from pipeline.core.records import (GRID_APPLICATION, GRID_PROACTIVE, GRID_REVIEW_LITIGATION, Finding,
+                                   ParsedFile, ReportRecord)
 from schemas.tables import TABLE_MODELS, polars_schema
 
 REPORT_FIELDS = ("agency_name", "report_year", "period_start", "period_end", "format_version", "admin_level",
                  "province", "city", "county", "published_on", "contact_phone", "contact_email", "postcode",
                  "processing_fee_yuan", "agency_source", "year_source", "region_source")
 UNIT_KEY = ("file_sha256", "source_format")
-REPORT_TABLES = ("dim_report", "fact_application", "fact_proactive_disclosure", "fact_review_litigation",
+# the contract tables whose rows are each one report's (keyed by report_id), as the parse makes them
+PER_REPORT_TABLES = ("dim_report", "fact_application", "fact_proactive_disclosure", "fact_review_litigation",
                  "fact_disclosure_channel", "fact_proposal")
 # The grid tables: about 200 rows per report. At national scale they never pass through the main
 # process: workers write them as Parquet segments, and DuckDB reads them from there.
@@ -29,14 +31,15 @@ BIG_TABLES = ("fact_application", "fact_proactive_disclosure", "fact_review_liti
 # the unit key (grid tables: report_id and source_format only, to stay small); `carried` keeps
 # rows 2 and 4 of §三 for the cross-report carry-over check.
 # `prose_signature` keeps each report's MinHash of its §一 §五 §六 prose for the similar_prose check.
-UNIT_TABLES = ("parse_result", *REPORT_TABLES, "parser_finding", "carried", "prose_signature")
+UNIT_TABLES = ("parse_result", *PER_REPORT_TABLES, "parser_finding", "carried", "prose_signature")
 SMALL_UNIT_TABLES = tuple(t for t in UNIT_TABLES if t not in BIG_TABLES)
 _KEY_SCHEMA = {"file_sha256": pl.String, "source_format": pl.String}
 # each grid table's rows of the unit's report in its segment, as the worker wrote them (row counts
 # of the published tables without scanning the segments)
 SEGMENT_ROWS = {t: f"{t}_rows" for t in BIG_TABLES}
-_RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error": pl.String, "report_id": pl.String,
-                  "segment": pl.String, **{c: pl.Int64 for c in SEGMENT_ROWS.values()}}
+_RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error": pl.String,
+                  "report_id": pl.String, "segment": pl.String,
+                  **{c: pl.Int64 for c in SEGMENT_ROWS.values()}}
 SIGNATURE_SCHEMA = {"report_id": pl.String, "shingles": pl.Int32, "signature": pl.Binary}
 _NO_ROWS = (None,) * len(SEGMENT_ROWS)  # row counts (like the segment) are set where the grids are written
 
@@ -115,17 +118,20 @@ def _unit_schema(table: str) -> dict[str, pl.DataType]:
 
 
 # grid table → the record's grid it is read from
-_GRID_SOURCES = {"fact_application": "application", "carried": "application",
-                 "fact_proactive_disclosure": "proactive", "fact_review_litigation": "review_litigation"}
+_GRID_SOURCES = {"fact_application": GRID_APPLICATION, "carried": GRID_APPLICATION,
+                 "fact_proactive_disclosure": GRID_PROACTIVE,
+                 "fact_review_litigation": GRID_REVIEW_LITIGATION}
 
 
 @lru_cache(maxsize=None)
-def _grid_keys(table: str, format_version: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
+def _grid_keys(table: str,
+               format_version: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
     """Every cell of a grid table for one report, in order: (keys, first codes, second codes)."""
     if table == "fact_application":
         keys = cb.APPLICATION_CELLS[format_version]
     elif table == "carried":
-        keys = tuple((r, a) for r in (cb.ROW_CARRIED_OVER, cb.ROW_CARRIED_FORWARD) for a in cb.APPLICANT_CODES)
+        keys = tuple((r, a) for r in (cb.ROW_CARRIED_OVER, cb.ROW_CARRIED_FORWARD)
+                     for a in cb.APPLICANT_CODES)
     elif table == "fact_proactive_disclosure":
         keys = cb.PROACTIVE_CELLS[format_version]
     else:
@@ -181,8 +187,8 @@ def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
             seconds.extend(second)
             values.extend(map(getattr(r, source).get, keys))
             _extend_sources(r.cell_sources.get(source, {}), keys, fmt == "pdf", pages, lines, texts)
-        rows["fact_disclosure_channel"].extend((*key, rid, c.channel, c.account_name, c.items, c.is_lower_bound,
-                                                c.unit, c.evidence) for c in r.channels)
+        rows["fact_disclosure_channel"].extend((*key, rid, c.channel, c.account_name, c.items,
+                                                c.is_lower_bound, c.unit, c.evidence) for c in r.channels)
         rows["fact_proposal"].extend((*key, rid, x.proposal_type, x.count, x.evidence) for x in r.proposals)
         rows["parser_finding"].extend((*key, rid, f.check_name, f.severity, f.detail) for f in r.findings)
         rows["prose_signature"].append((*key, rid, r.prose_shingles, r.prose_signature))
@@ -221,14 +227,15 @@ def assemble(files: pl.DataFrame, units: dict[str, pl.DataFrame]) -> dict[str, p
     # the first file (by path) holding a report's content is the report's source
     owners = report_owners(raw_file)
     out = {"raw_file": raw_file}
-    for table in REPORT_TABLES:
+    for table in PER_REPORT_TABLES:
         if table not in units:
             continue  # a grid table kept in Parquet segments (see `owners`)
         frame = units[table].join(owners, on=owner_key(table), how="semi")
         if table == "dim_report":
             frame = frame.join(owners.select("report_id", "source_path"), on="report_id")
         out[table] = frame.select(list(polars_schema(TABLE_MODELS[table])))
-    out["dq_finding"] = units["parser_finding"].join(owners, on=owner_key("parser_finding"), how="semi").select(
+    out["dq_finding"] = units["parser_finding"].join(owners, on=owner_key("parser_finding"),
+                                                     how="semi").select(
         list(polars_schema(TABLE_MODELS["dq_finding"])))
     out["carried"] = units["carried"].join(owners, on=owner_key("carried"), how="semi").select(
         list(polars_schema(TABLE_MODELS["fact_application"])))

@@ -91,7 +91,7 @@ def _read(warehouse: Path) -> dict[str, pl.DataFrame]:
                          "r.agency_name NULLS LAST, r.report_year, r.source_path"),
             "findings": q("SELECT report_id, check_name, severity, detail FROM dq_finding "
                           "ORDER BY report_id, severity, check_name, detail"),
-            "rejected": q("SELECT source_path, error FROM raw_file WHERE status = 'rejected' "
+            "rejected": q(f"SELECT source_path, error FROM raw_file WHERE status = '{cb.STATUS_REJECTED}' "
                           "ORDER BY source_path"),
             "build": q("SELECT build_digest FROM build_info"),
         }
@@ -208,8 +208,10 @@ def _render(data: dict[str, pl.DataFrame], warehouse_name: str, workbook_name: s
         f'（构建 <code>{_e(data["build"]["build_digest"][0][:16])}</code>）。'
         "每条问题写明年报的源文件和不一致的数字；“错误”是表格算术或表格缺失问题，需要更正；“警告”请核实。</p>",
         '<div class="cards">' + "".join(f'<div class="card"><b>{n}</b>{_e(text)}</div>' for text, n in (
-            ("份年报", reports.height), ("已解析", statuses.get(cb.STATUS_PARSED, 0)),
-            ("部分解析", statuses.get(cb.STATUS_PARTIAL, 0)), ("未能读取的文件", rejected.height),
+            ("份年报", reports.height),
+            *((cb.STATUS_LABELS[status], statuses.get(status, 0))
+              for status in (cb.STATUS_PARSED, cb.STATUS_PARTIAL)),
+            ("未能读取的文件", rejected.height),
             ("条错误", per_severity.get(cb.SEVERITY_ERROR, 0)),
             ("条警告", per_severity.get(cb.SEVERITY_WARNING, 0)))) + "</div>",
         f'<p><a id="xlsx" href="{_e(workbook_name)}" download>下载 Excel 表格</a>'

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from pipeline.core import codebook as cb
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -29,6 +31,11 @@ class ProposalCount:
     evidence: str
 
 
+# the record's grids (its attributes of that name), as cell_sources names them
+GRID_APPLICATION, GRID_PROACTIVE, GRID_REVIEW_LITIGATION = "application", "proactive", "review_litigation"
+GRIDS = (GRID_PROACTIVE, GRID_APPLICATION, GRID_REVIEW_LITIGATION)
+
+
 @dataclass
 class ReportRecord:
     """Everything parsed from one report. Grids hold every cell of the format; None = NULL."""
@@ -39,7 +46,7 @@ class ReportRecord:
     year_source: str | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None
-    format_version: str = "2021"
+    format_version: str = cb.FORMAT_2021
     admin_level: str | None = None
     province: str | None = None
     city: str | None = None

@@ -105,8 +105,9 @@ def similar_pairs(signatures: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFra
     either = (~(boiler[a] & boiler[b])).sum(axis=1)
     share = agree / np.maximum(either, 1)
     keep = (share >= SIMILAR_SHARE) & (agree >= MIN_EVIDENCE)
-    ids = sigs["report_id"].to_numpy()
-    one = pl.DataFrame({"report_id": ids[a[keep]], "other_id": ids[b[keep]], "share": share[keep]})
+    ids = sigs["report_id"]  # gathered as a String Series: an empty numpy selection would be of dtype object
+    one = pl.DataFrame({"report_id": ids.gather(a[keep]), "other_id": ids.gather(b[keep]),
+                        "share": share[keep]})
     both = pl.concat([one, one.select(pl.col("other_id").alias("report_id"),
                                       pl.col("report_id").alias("other_id"), "share")])
     return both.sort("report_id", "share", "other_id", descending=[False, True, False])

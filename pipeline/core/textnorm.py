@@ -28,14 +28,10 @@ def fold_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def clean(text: str) -> str:
-    """Debris removed, width folded, runs of white space collapsed to one space, trimmed."""
-    return _SPACES.sub(" ", fold_width(strip_debris(text))).strip()
-
-
 @lru_cache(maxsize=1 << 16)
 def squeeze(text: str) -> str:
-    """`clean` without any white space: for Chinese text where spaces are layout, not meaning."""
+    """Debris removed, width folded, and no white space at all: for Chinese text where spaces are
+    layout, not meaning."""
     return _SPACES.sub("", fold_width(strip_debris(text)))
 
 
@@ -50,7 +46,6 @@ def strip_enumerator(text: str) -> str:
     return _ENUMERATOR.sub("", text)
 
 
-_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _LEADING_NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)(?:\((?:其中|含|包括)[^)]*\))?$")
 
 
@@ -71,10 +66,6 @@ def parse_number(cell: str) -> float | None:
             s = s[: -len(suffix)]
     m = _LEADING_NUMBER.match(s)
     return float(m.group(1)) if m else None
-
-
-def is_number(cell: str) -> bool:
-    return parse_number(cell) is not None
 
 
 @lru_cache(maxsize=1 << 16)

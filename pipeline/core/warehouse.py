@@ -10,8 +10,8 @@ import contextlib
 import fcntl
 import json
 import os
-from dataclasses import dataclass
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping, Union
 
@@ -19,8 +19,9 @@ import duckdb
 import polars as pl
 
 
-def CHECKPOINT_HOOK(con: duckdb.DuckDBPyConnection) -> None:
-    """Called with the new file's connection just before it is checkpointed (tests pause here)."""
+def before_checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """A test hook: called with the new file's connection just before it is checkpointed (a test
+    replaces it to pause a build there). Does nothing."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,17 +34,16 @@ class FrameTable:
     def rows(self) -> int:
         return self.frame.height
 
-    def read(self) -> pl.DataFrame:
-        return self.frame
+    def read(self, where: str | None = None) -> pl.DataFrame:
+        """The rows (those matching the SQL condition `where`) as one polars frame."""
+        if not where:
+            return self.frame
+        with duckdb.connect() as con:
+            con.register("frame", self.frame.to_arrow())
+            return con.execute(f"SELECT * FROM frame WHERE {where}").pl()
 
     def head(self, n: int) -> pl.DataFrame:
         return self.frame.head(n)
-
-    def where(self, condition: str) -> pl.DataFrame:
-        """The rows matching a SQL condition."""
-        con = duckdb.connect()
-        frame = self.frame.to_arrow()  # noqa: F841  (scanned by name)
-        return con.execute(f"SELECT * FROM frame WHERE {condition}").pl()
 
     def validated(self, model) -> "FrameTable":
         """Checked against its pandera model (lazy: all failures at once; raises SchemaErrors)."""
@@ -68,25 +68,27 @@ class SegmentedTable:
     columns: tuple[str, ...]
     owners: pl.DataFrame
 
-    def sql(self) -> str:
+    def sql(self, con: duckdb.DuckDBPyConnection) -> str:
+        """The SELECT of the table's rows, to run on `con`: the owners are registered there (under a
+        name of this table's own), so that no caller has anything to set up."""
         if not self.files:
             return "SELECT " + ", ".join(f"NULL AS {c}" for c in self.columns) + " WHERE false"
+        owners = f"segment_owners_{id(self):x}"
+        con.register(owners, self.owners.to_arrow())
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
         return (f"SELECT {', '.join('s.' + c for c in self.columns)} "
-                f"FROM read_parquet([{listed}], filename=true) s "
-                "SEMI JOIN segment_owners o ON s.report_id = o.report_id "
-                "AND s.source_format = o.source_format AND s.filename = o.file")
+                f"FROM read_parquet([{listed}], filename=true) s SEMI JOIN {owners} o "
+                "ON s.report_id = o.report_id AND s.source_format = o.source_format AND s.filename = o.file")
 
-    def read(self) -> pl.DataFrame:
-        """The rows as one polars frame (for small folders and tests)."""
-        return self._run(self.sql()).pl()
+    def read(self, where: str | None = None) -> pl.DataFrame:
+        """The rows (those matching the SQL condition `where`) as one polars frame."""
+        with duckdb.connect() as con:
+            query = self.sql(con)
+            return con.execute(f"SELECT * FROM ({query}) WHERE {where}" if where else query).pl()
 
     def head(self, n: int) -> pl.DataFrame:
-        return self._run(f"{self.sql()} LIMIT {int(n)}").pl()
-
-    def where(self, condition: str) -> pl.DataFrame:
-        """The rows matching a SQL condition, read from the segments."""
-        return self._run(f"SELECT * FROM ({self.sql()}) WHERE {condition}").pl()
+        with duckdb.connect() as con:
+            return con.execute(f"{self.sql(con)} LIMIT {int(n)}").pl()
 
     @property
     def rows(self) -> int:
@@ -100,24 +102,17 @@ class SegmentedTable:
         return self
 
     def create_in(self, con: duckdb.DuckDBPyConnection, name: str, replace: bool = False) -> None:
-        owners_arrow = self.owners.to_arrow()  # noqa: F841  (scanned by name)
-        con.execute("CREATE OR REPLACE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
-        con.execute(f'CREATE {"OR REPLACE " if replace else ""}TABLE "{name}" AS {self.sql()}')
+        con.execute(f'CREATE {"OR REPLACE " if replace else ""}TABLE "{name}" AS {self.sql(con)}')
 
     def stage(self, folder: Path, name: str) -> None:
         self.owners.write_parquet(Path(folder) / f"{name}.owners.parquet", compression="lz4")
         (Path(folder) / f"{name}.segments.json").write_text(json.dumps({"files": self.files,
                                                                         "columns": self.columns}))
 
-    def _run(self, query: str) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect()
-        owners_arrow = self.owners.to_arrow()  # noqa: F841  (scanned by name)
-        con.execute("CREATE TEMP TABLE segment_owners AS SELECT * FROM owners_arrow")
-        return con.execute(query)
-
 
 # One interface for every table the build handles, whether in memory or in Parquet segments:
-# rows, read, head, where, validated, create_in (a DuckDB connection), stage (a folder).
+# rows, read (optionally where a SQL condition holds), head, validated, create_in (a DuckDB
+# connection), stage (a folder).
 Table = Union[FrameTable, SegmentedTable]
 
 
@@ -241,7 +236,8 @@ def remove_leftovers(path: Path) -> list[Path]:
     return removed
 
 
-def publish(tables: Mapping[str, "Table | pl.DataFrame"], path: Path, sql_after: list[str] | None = None,
+def publish(tables: Mapping[str, "Table | pl.DataFrame"], path: Path,
+            sql_after: list[str] | None = None,
             memory_limit: str = "1GB", replace: bool = False) -> dict[str, int]:
     """Write `tables` (name → table) into a fresh DuckDB file and atomically replace `path`; with
     `replace`, into a copy of the published file, whose other tables and views are kept.
@@ -269,8 +265,9 @@ def publish(tables: Mapping[str, "Table | pl.DataFrame"], path: Path, sql_after:
                     as_table(table).create_in(con, name, replace=replace)
                 for stmt in sql_after or []:
                     con.execute(stmt)
-                counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}
-                CHECKPOINT_HOOK(con)
+                counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                          for name in tables}
+                before_checkpoint(con)
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
@@ -314,7 +311,8 @@ def export_parquet(warehouse: Path, out_dir: Path, tables: list[str]) -> dict[st
             else:  # a label table or build_info: one file, so Spark or MotherDuck users keep the labels
                 (tmp / table).mkdir()
                 target = (tmp / table / f"{table}.parquet").as_posix().replace("'", "''")
-                con.execute(f"COPY (SELECT * FROM \"{table}\") TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+                con.execute(f"COPY (SELECT * FROM \"{table}\") TO '{target}' "
+                            "(FORMAT parquet, COMPRESSION zstd)")
                 files[table] = 1
                 continue
             target = (tmp / table).as_posix().replace("'", "''")

@@ -30,7 +30,8 @@ def write_corpus(n: int, out: Path, seed: int = 0, fault_share: float = 0.3,
         rep = random_report(rng, faults)
         name = f"{i:06d}_{variant.layout}_{variant.encoding}{variant.suffix}"
         (out / name).write_bytes(render(rep, variant, rng))
-        golden[name] = golden_entry(rep) | {"variant": f"{variant.source_format}/{variant.layout}/{variant.encoding}"}
+        kind = f"{variant.source_format}/{variant.layout}/{variant.encoding}"
+        golden[name] = golden_entry(rep) | {"variant": kind}
     return golden
 
 
@@ -49,7 +50,8 @@ def main() -> None:
     golden = write_corpus(a.n, a.out, a.seed, a.fault_share, variants)
     a.golden.write_text(json.dumps(golden, ensure_ascii=False, indent=1), encoding="utf-8")
     kinds = Counter(v["variant"].split("/")[0] for k, v in golden.items() if not k.startswith("_"))
-    print(f"wrote {a.n} reports to {a.out} in {time.perf_counter() - t0:.1f} s ({dict(kinds)}); golden: {a.golden}")
+    print(f"wrote {a.n} reports to {a.out} in {time.perf_counter() - t0:.1f} s ({dict(kinds)}); "
+          f"golden: {a.golden}")
 
 
 if __name__ == "__main__":

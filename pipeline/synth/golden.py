@@ -24,26 +24,30 @@ def expected_findings(rep: SynthReport) -> list[str]:
     applicants = cb.APPLICANT_CODES[:-1]
     for r in rep.row_codes:
         parts = [app[(r, a)] for a in applicants]
-        if None not in parts and app[(r, "total")] is not None and sum(parts) != app[(r, "total")]:
+        total = app[(r, cb.APPLICANT_TOTAL)]
+        if None not in parts and total is not None and sum(parts) != total:
             found.add(cb.CHECK_APPLICATION_ROW_TOTAL)
     for a in cb.APPLICANT_CODES:
-        terms = [app[(r, a)] for r in ("1", "2", "3.7", "4")]
+        terms = [app[(r, a)] for r in (cb.ROW_RECEIVED, cb.ROW_CARRIED_OVER, cb.ROW_TOTAL_HANDLED,
+                                       cb.ROW_CARRIED_FORWARD)]
         if None not in terms and terms[0] + terms[1] != terms[2] + terms[3]:
             found.add(cb.CHECK_APPLICATION_BALANCE)
         outcomes = [app[(r, a)] for r in cb.outcome_row_codes(fmt)]
-        if None not in outcomes and app[("3.7", a)] is not None and sum(outcomes) != app[("3.7", a)]:
+        handled = app[(cb.ROW_TOTAL_HANDLED, a)]
+        if None not in outcomes and handled is not None and sum(outcomes) != handled:
             found.add(cb.CHECK_APPLICATION_OUTCOME_TOTAL)
     for p in cb.PROCEEDING_CODES:
         parts = [rep.review_litigation[(p, o)] for o in cb.OUTCOME_CODES[:-1]]
-        total = rep.review_litigation[(p, "total")]
+        total = rep.review_litigation[(p, cb.OUTCOME_TOTAL)]
         if None not in parts and total is not None and sum(parts) != total:
             found.add(cb.CHECK_REVIEW_LITIGATION_TOTAL)
     if any(v is None for v in app.values()) or any(v is None for v in rep.proactive.values()):
         found.add(cb.CHECK_INCOMPLETE_TABLE)
-    if rep.prose_applications is not None and rep.prose_applications != app[("1", "total")]:
+    received = app[(cb.ROW_RECEIVED, cb.APPLICANT_TOTAL)]
+    if rep.prose_applications is not None and rep.prose_applications != received:
         found.add(cb.CHECK_TEXT_TABLE_MISMATCH)
-    per_item = [c for c in rep.channels if c.channel not in ("all", "press_conference")]
-    stated = [c.items for c in rep.channels if c.channel == "all"]
+    per_item = [c for c in rep.channels if c.channel not in (cb.CHANNEL_ALL, cb.CHANNEL_PRESS_CONFERENCE)]
+    stated = [c.items for c in rep.channels if c.channel == cb.CHANNEL_ALL]
     if stated and len(per_item) >= 2 and not any(c.is_lower_bound for c in per_item) \
             and stated[0] != sum(c.items for c in per_item):
         found.add(cb.CHECK_CHANNEL_SUM_MISMATCH)
@@ -52,7 +56,8 @@ def expected_findings(rep: SynthReport) -> list[str]:
 
 def golden_entry(rep: SynthReport) -> dict:
     start, end = rep.period
-    app_nonzero, app_nulls = _nonzero(rep.application, [(r, a) for r in rep.row_codes for a in cb.APPLICANT_CODES])
+    app_nonzero, app_nulls = _nonzero(rep.application,
+                                      [(r, a) for r in rep.row_codes for a in cb.APPLICANT_CODES])
     app_nulls = [n for n in app_nulls if n.split("/")[0] not in rep.missing_rows]
     pro_keys = [(i, m) for i, ms in cb.PROACTIVE_GRID[rep.format_version].items() for m in ms]
     pro_nonzero, pro_nulls = _nonzero(rep.proactive, pro_keys)
@@ -70,7 +75,8 @@ def golden_entry(rep: SynthReport) -> dict:
             "contact_phone": rep.contact_phone, "contact_email": rep.contact_email, "postcode": rep.postcode,
             "processing_fee_yuan": rep.processing_fee_yuan,
         },
-        "application": {"nonzero": app_nonzero, "missing_rows": list(rep.missing_rows), "null_cells": app_nulls},
+        "application": {"nonzero": app_nonzero, "missing_rows": list(rep.missing_rows),
+                        "null_cells": app_nulls},
         "proactive": {"nonzero": pro_nonzero, "null_cells": pro_nulls},
         "review_litigation": {"nonzero": rev_nonzero, "null_cells": rev_nulls},
         "channels": [{"channel": c.channel, "items": c.items, "is_lower_bound": c.is_lower_bound,

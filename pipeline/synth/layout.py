@@ -156,7 +156,8 @@ def report_blocks(rep: SynthReport, rng: random.Random, blank: str = "") -> list
                                     f"电子邮箱：{rep.contact_email}" if rep.contact_email else "") if x)
     title_year = f"{year}年政府信息公开工作年度报告"
     if rng.random() < 0.15:
-        title_year = " ".join(title_year[:5]) + title_year[5:]  # spaces inside the title, as Word exports have
+        # spaces inside the title, as Word exports have
+        title_year = " ".join(title_year[:5]) + title_year[5:]
     blocks: list[Block] = []
     if rng.random() < 0.5:
         blocks += [rep.agency_name, title_year]
@@ -195,5 +196,6 @@ def report_blocks(rep: SynthReport, rng: random.Random, blank: str = "") -> list
     blocks.append(rep.agency_name)
     if rep.published_on is not None:
         d = rep.published_on
-        blocks.append(_spelled_date(d.year, d.month, d.day) if rng.random() < 0.3 else f"{d.year}年{d.month}月{d.day}日")
+        blocks.append(_spelled_date(d.year, d.month, d.day) if rng.random() < 0.3
+                      else f"{d.year}年{d.month}月{d.day}日")
     return blocks

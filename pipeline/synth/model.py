@@ -30,7 +30,7 @@ DEPARTMENTS = ("教育局", "财政局", "自然资源局", "卫生健康局", "
 ACCOUNTS = ("幸福{town}", "{town}发布", "魅力{county}", "{county}之声", "美丽{town}")
 
 FAULTS = ("balance_break", "row_total_break", "outcome_break", "review_break", "blank_cells",
-          "truncated", "text_table_mismatch", "distractors")
+          "truncated", cb.CHECK_TEXT_TABLE_MISMATCH, "distractors")
 
 
 @dataclass(frozen=True)
@@ -86,15 +86,17 @@ def _application(rng: random.Random, fmt: str) -> dict[tuple[str, str], int | No
     for a in applicants:
         weight = 1.0 if a == "natural_person" else 0.25
         for r in outcomes:
-            hot = r in ("3.1", "3.2", "3.4.1", "3.3.4", "3.5.1", "3.6.3", "3.6")
-            grid[(r, a)] = rng.choice([0, 0, 0, rng.randint(1, 40)]) if busy and rng.random() < weight and hot else 0
+            hot = r in (cb.ROW_GRANTED, "3.2", "3.4.1", "3.3.4", "3.5.1", "3.6.3", "3.6")
+            grid[(r, a)] = (rng.choice([0, 0, 0, rng.randint(1, 40)])
+                            if busy and rng.random() < weight and hot else 0)
         handled = sum(grid[(r, a)] or 0 for r in outcomes)
-        grid[("3.7", a)] = handled
-        grid[("4", a)] = rng.randint(0, 5) if busy and rng.random() < weight * 0.5 else 0
-        grid[("2", a)] = rng.randint(0, handled) if handled and rng.random() < 0.4 else 0
-        grid[("1", a)] = handled + grid[("4", a)] - grid[("2", a)]
+        grid[(cb.ROW_TOTAL_HANDLED, a)] = handled
+        grid[(cb.ROW_CARRIED_FORWARD, a)] = rng.randint(0, 5) if busy and rng.random() < weight * 0.5 else 0
+        grid[(cb.ROW_CARRIED_OVER, a)] = rng.randint(0, handled) if handled and rng.random() < 0.4 else 0
+        grid[(cb.ROW_RECEIVED, a)] = (handled + grid[(cb.ROW_CARRIED_FORWARD, a)]
+                                      - grid[(cb.ROW_CARRIED_OVER, a)])
     for r in rows:
-        grid[(r, "total")] = sum(grid[(r, a)] or 0 for a in applicants)
+        grid[(r, cb.APPLICANT_TOTAL)] = sum(grid[(r, a)] or 0 for a in applicants)
     return grid
 
 
@@ -103,7 +105,8 @@ def _proactive(rng: random.Random, fmt: str) -> dict[tuple[str, str], float | No
     for item, measures in cb.PROACTIVE_GRID[fmt].items():
         for m in measures:
             if m in cb.MONEY_MEASURES:
-                grid[(item, m)] = rng.choice([0.0, round(rng.uniform(0.5, 900), 2), float(rng.randint(1, 300))])
+                grid[(item, m)] = rng.choice([0.0, round(rng.uniform(0.5, 900), 2),
+                                              float(rng.randint(1, 300))])
             elif m in cb.SIGNED_MEASURES:
                 grid[(item, m)] = float(rng.randint(-5, 12))
             else:
@@ -117,7 +120,7 @@ def _review(rng: random.Random) -> dict[tuple[str, str], int | None]:
         parts = [rng.choice([0, 0, 0, rng.randint(1, 6)]) for _ in cb.OUTCOME_CODES[:-1]]
         for o, v in zip(cb.OUTCOME_CODES[:-1], parts):
             grid[(p, o)] = v
-        grid[(p, "total")] = sum(parts)
+        grid[(p, cb.OUTCOME_TOTAL)] = sum(parts)
     return grid
 
 
@@ -125,25 +128,26 @@ def _channels(rng: random.Random, town: str, county: str) -> list[SynthChannel]:
     out: list[SynthChannel] = []
     acct = rng.choice(ACCOUNTS).format(town=town[:-1] if len(town) > 2 else town, county=county[:-1])
     options = [
-        lambda n: SynthChannel("website", n, False, f"通过{county}人民政府门户网站主动公开政府信息{n}条"),
-        lambda n: SynthChannel("wechat", n, False, f"依托微信公众号“{acct}”发布各类信息{n}条", acct),
-        lambda n: SynthChannel("douyin", n, False, f"通过抖音平台发布短视频{n}条"),
-        lambda n: SynthChannel("weibo", n, True, f"在官方微博发布信息{n}余条"),
-        lambda n: SynthChannel("bulletin_board", n, False, f"利用村务公开栏张贴公示材料{n}份"),
-        lambda n: SynthChannel("press_conference", n, False, f"召开新闻发布会{n}场"),
-        lambda n: SynthChannel("other_media", n, False, f"在学习强国平台刊发稿件{n}篇"),
+        lambda n: SynthChannel(cb.CHANNEL_WEBSITE, n, False, f"通过{county}人民政府门户网站主动公开政府信息{n}条"),
+        lambda n: SynthChannel(cb.CHANNEL_WECHAT, n, False, f"依托微信公众号“{acct}”发布各类信息{n}条", acct),
+        lambda n: SynthChannel(cb.CHANNEL_DOUYIN, n, False, f"通过抖音平台发布短视频{n}条"),
+        lambda n: SynthChannel(cb.CHANNEL_WEIBO, n, True, f"在官方微博发布信息{n}余条"),
+        lambda n: SynthChannel(cb.CHANNEL_BULLETIN_BOARD, n, False, f"利用村务公开栏张贴公示材料{n}份"),
+        lambda n: SynthChannel(cb.CHANNEL_PRESS_CONFERENCE, n, False, f"召开新闻发布会{n}场"),
+        lambda n: SynthChannel(cb.CHANNEL_OTHER_MEDIA, n, False, f"在学习强国平台刊发稿件{n}篇"),
     ]
     for make in rng.sample(options, rng.randint(0, 4)):
         out.append(make(rng.randint(1, 900) if rng.random() < 0.8 else rng.randint(1000, 20000)))
     if out and rng.random() < 0.5:
-        per_item = [c for c in out if c.channel not in ("press_conference",)]
+        per_item = [c for c in out if c.channel != cb.CHANNEL_PRESS_CONFERENCE]
         total = sum(c.items for c in per_item) + (0 if rng.random() < 0.8 else rng.randint(1, 50))
         if per_item:
-            out.insert(0, SynthChannel("all", total, False, f"全年共主动公开政府信息{total}条"))
+            out.insert(0, SynthChannel(cb.CHANNEL_ALL, total, False, f"全年共主动公开政府信息{total}条"))
     return out
 
 
-def random_report(rng: random.Random, faults: set[str] | None = None, format_version: str | None = None) -> SynthReport:
+def random_report(rng: random.Random, faults: set[str] | None = None,
+                  format_version: str | None = None) -> SynthReport:
     province, city, county, towns = rng.choice(PLACES)
     town = rng.choice(towns)
     level = rng.choices(("township", "county", "city", "department", "province"), (6, 2, 1, 2, 0.5))[0]
@@ -163,7 +167,8 @@ def random_report(rng: random.Random, faults: set[str] | None = None, format_ver
     year = rng.randint(2021, 2025) if fmt == cb.FORMAT_2021 else rng.choice((2019, 2020))
     published = dt.date(year + 1, 1, rng.randint(5, 31)) if rng.random() < 0.85 else None
     phone = f"0{rng.randint(10, 999)}-{rng.randint(1000000, 89999999)}" if rng.random() < 0.8 else None
-    email = f"gk{rng.randint(100, 99999)}@{rng.choice(['163.com', 'qq.com', 'gov.cn'])}" if rng.random() < 0.5 else None
+    email = (f"gk{rng.randint(100, 99999)}@{rng.choice(['163.com', 'qq.com', 'gov.cn'])}"
+             if rng.random() < 0.5 else None)
     postcode = f"{rng.randint(100000, 860000)}" if rng.random() < 0.5 else None
     fee = rng.choice([0.0, 0.0, 0.0, None, float(rng.randint(1, 300))])
     proposals: dict[str, int] = {}
@@ -179,19 +184,23 @@ def random_report(rng: random.Random, faults: set[str] | None = None, format_ver
     return rep
 
 
+def _bump(grid: dict, key: tuple[str, str], k: int) -> None:
+    grid[key] = (grid[key] or 0) + k
+
+
 def _inject(rng: random.Random, rep: SynthReport) -> None:
     """Apply the requested faults to the truth (the renderer prints the truth as it is)."""
     app = rep.application
     k = rng.randint(1, 5)
     if "balance_break" in rep.faults:
-        app[("1", "natural_person")] = (app[("1", "natural_person")] or 0) + k
-        app[("1", "total")] = (app[("1", "total")] or 0) + k
+        _bump(app, (cb.ROW_RECEIVED, cb.APPLICANT_NATURAL_PERSON), k)
+        _bump(app, (cb.ROW_RECEIVED, cb.APPLICANT_TOTAL), k)
     if "row_total_break" in rep.faults:
-        app[("3.1", "total")] = (app[("3.1", "total")] or 0) + k
+        _bump(app, (cb.ROW_GRANTED, cb.APPLICANT_TOTAL), k)
     if "outcome_break" in rep.faults:
-        app[("3.7", "commercial_enterprise")] = (app[("3.7", "commercial_enterprise")] or 0) + k
+        _bump(app, (cb.ROW_TOTAL_HANDLED, "commercial_enterprise"), k)
     if "review_break" in rep.faults:
-        rep.review_litigation[("review", "total")] = (rep.review_litigation[("review", "total")] or 0) + k
+        _bump(rep.review_litigation, (cb.PROCEEDING_REVIEW, cb.OUTCOME_TOTAL), k)
     if "blank_cells" in rep.faults:
         for _ in range(rng.randint(1, 3)):
             app[(rng.choice(rep.row_codes), rng.choice(cb.APPLICANT_CODES))] = None
@@ -203,6 +212,7 @@ def _inject(rng: random.Random, rep: SynthReport) -> None:
         for r in rep.missing_rows:
             for a in cb.APPLICANT_CODES:
                 app[(r, a)] = None
-    received = app[("1", "total")]
+    received = app[(cb.ROW_RECEIVED, cb.APPLICANT_TOTAL)]
     if received is not None:
-        rep.prose_applications = received + (rng.randint(1, 9) if "text_table_mismatch" in rep.faults else 0)
+        off = rng.randint(1, 9) if cb.CHECK_TEXT_TABLE_MISMATCH in rep.faults else 0
+        rep.prose_applications = received + off

@@ -84,7 +84,8 @@ def render_txt(blocks: list[Block], layout: str, rng: random.Random) -> str:
     wrap = 76 if layout == "tab_rows" and rng.random() < 0.5 else None  # hard-wrapped like pdftotext output
     for block in blocks:
         if isinstance(block, str):
-            lines += _wrap(block, wrap) if wrap and display_width(block) > wrap and not block.endswith("报告") else [block]
+            wrapped = wrap and display_width(block) > wrap and not block.endswith("报告")
+            lines += _wrap(block, wrap) if wrapped else [block]
             if layout in ("cell_lines", "blank_line_cells"):
                 lines.append("")
             continue
@@ -165,7 +166,8 @@ def render_html(blocks: list[Block], layout: str, rng: random.Random) -> bytes:
         body.append('<table border="1" cellspacing="0">')
         for row in block.rows:
             tds = "".join(
-                f"<td{f' colspan={c.colspan}' if c.colspan > 1 else ''}{f' rowspan={c.rowspan}' if c.rowspan > 1 else ''}>"
+                f"<td{f' colspan={c.colspan}' if c.colspan > 1 else ''}"
+                f"{f' rowspan={c.rowspan}' if c.rowspan > 1 else ''}>"
                 f"<p>{esc(c.text)}</p></td>" for c in row)
             body.append(f"<tr>{tds}</tr>")
         body.append("</table>")
@@ -177,7 +179,8 @@ def render_html(blocks: list[Block], layout: str, rng: random.Random) -> bytes:
             else f'<meta charset="{charset}">')
     title = blocks[0] if isinstance(blocks[0], str) else "年度报告"
     page = (f"<!DOCTYPE html><html><head>{meta}<title>{esc(title)}</title><style>p{{margin:0}}</style></head>"
-            f"<body>{_CHROME_TOP}<div class=\"article-content\">{content}</div>{_CHROME_BOTTOM}</body></html>")
+            f"<body>{_CHROME_TOP}<div class=\"article-content\">{content}</div>{_CHROME_BOTTOM}"
+            "</body></html>")
     return page.encode("gb18030" if layout == "page_gbk" else "utf-8")
 
 
@@ -191,7 +194,8 @@ def render_pdf(blocks: list[Block]) -> bytes:
     font = "STSong-Light"
     if font not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(font))
-    prose = ParagraphStyle("prose", fontName=font, fontSize=10.5, leading=16, firstLineIndent=21, wordWrap="CJK")
+    prose = ParagraphStyle("prose", fontName=font, fontSize=10.5, leading=16, firstLineIndent=21,
+                           wordWrap="CJK")
     cell_style = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=9, wordWrap="CJK")
     story = []
     widths = {4: [150, 110, 110, 110], 10: [34, 56, 118] + [38] * 7, 15: [32] * 15}

@@ -8,15 +8,17 @@ from pipeline.core import similarity
 from pipeline.core.document import Document
 from pipeline.core.parser import identity, metadata, prose, tables
 from pipeline.core.parser.sections import heading_section, split_sections
-from pipeline.core.records import ReportRecord
+from pipeline.core.records import (GRID_APPLICATION, GRID_PROACTIVE, GRID_REVIEW_LITIGATION, GRIDS,
+                                   ReportRecord)
+from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import squeeze
 
 # Bumped whenever parsing changes what it extracts: cached results of older versions are redone.
 PARSER_VERSION = "5"
 
 
-class NotAReport(ValueError):
-    """The document is not a government information disclosure annual report."""
+def _not_a_report(why: str) -> Rejected:
+    return Rejected(cb.REJECT_NOT_A_REPORT, f"not a government information disclosure annual report{why}")
 
 
 def parse_document(doc: Document) -> ReportRecord:
@@ -51,16 +53,16 @@ def parse_document(doc: Document) -> ReportRecord:
     rec.processing_fee_yuan = fee_in_six[0] if fee_in_six[0] is not None else fee_elsewhere[0]  # §六 first
 
     where = _page_of if doc.source_format == "pdf" else tables.line_place  # how findings name a row's place
-    rec.cell_sources = {grid: {} for grid in ("proactive", "application", "review_litigation")}
+    rec.cell_sources = {grid: {} for grid in GRIDS}
     rec.proactive, found = tables.parse_proactive(sections.rows(cb.SECTION_PROACTIVE), rec.format_version,
-                                                  rec.cell_sources["proactive"], where)
+                                                  rec.cell_sources[GRID_PROACTIVE], where)
     rec.findings.extend(found)
     rec.application, found = tables.parse_application(sections.rows(cb.SECTION_APPLICATION),
-                                                      rec.format_version, rec.cell_sources["application"],
+                                                      rec.format_version, rec.cell_sources[GRID_APPLICATION],
                                                       where)
     rec.findings.extend(found)
     rec.review_litigation, found = tables.parse_review(sections.rows(cb.SECTION_REVIEW),
-                                                       rec.cell_sources["review_litigation"])
+                                                       rec.cell_sources[GRID_REVIEW_LITIGATION])
     rec.findings.extend(found)
     _compare_prose_to_table(rec, [i.text for i in sections.items if not i.is_row and i.section in
                                   (None, cb.SECTION_OVERVIEW, cb.SECTION_APPLICATION)],
@@ -69,7 +71,8 @@ def parse_document(doc: Document) -> ReportRecord:
     _check_processing_fee(rec, fee_in_six, fee_elsewhere, other + rest)
     _check_empty_problems(rec, sections)
 
-    first_table = min((sections.headings[s] for s in cb.TABLE_SECTIONS if s in sections.headings), default=None)
+    first_table = min((sections.headings[s] for s in cb.TABLE_SECTIONS if s in sections.headings),
+                      default=None)
     channel_paragraphs = [i.text for i in sections.items
                           if not i.is_row and (first_table is None or i.line < first_table)
                           and i.section in (None, cb.SECTION_OVERVIEW)]
@@ -109,13 +112,12 @@ def _accept(title: identity.Title | None, table_sections: list[str], sections, l
             first_heading: int, flat: str) -> None:
     """A report is recognised by evidence: its title (anywhere: a title line, the page's 标题 field,
     inside the first sentence), one of its statistics tables, or the report's outline (two of its
-    section headings, or 一、总体情况 with the topics of its sub-sections). Raises NotAReport."""
+    section headings, or 一、总体情况 with the topics of its sub-sections). Raises Rejected (not_a_report)."""
     listed = {identity.agency_and_year(m.group(1)) for s in lines[:max(first_heading, 1)][:80]
               for m in [_LISTED_REPORT.match(s)] if m}
     if len(listed) >= 3:
         names = "、".join(f"{a or ''}{y or ''}" for a, y in sorted(listed, key=str)[:3])
-        raise NotAReport(f"not a government information disclosure annual report: a list of {len(listed)} "
-                         f"reports ({names} …)")
+        raise _not_a_report(f": a list of {len(listed)} reports ({names} …)")
     if title is not None and identity.agency_and_year(title.text)[0] is not None or table_sections \
             or _PUBLISHES_ITSELF.search(flat):
         return
@@ -128,13 +130,12 @@ def _accept(title: identity.Title | None, table_sections: list[str], sections, l
                                             or (cb.SECTION_OVERVIEW in headings and topics >= 1)):
         return
     if notice:
-        raise NotAReport(f"not a government information disclosure annual report: a notice ('{notice[:60]}'), "
-                         "with no report title, statistics table or report outline")
+        raise _not_a_report(f": a notice ('{notice[:60]}'), with no report title, statistics table or report "
+                            "outline")
     if not about_disclosure:
-        raise NotAReport("not a government information disclosure annual report "
-                         "(no 政府信息公开 title, statistics table or report outline)")
-    raise NotAReport("not a government information disclosure annual report (it mentions 政府信息公开, but has "
-                     "no report title, none of the statistics tables of §二, §三, §四 and not the report outline)")
+        raise _not_a_report(" (no 政府信息公开 title, statistics table or report outline)")
+    raise _not_a_report(" (it mentions 政府信息公开, but has no report title, none of the statistics tables of §二, "
+                        "§三, §四 and not the report outline)")
 
 
 _MISSING = {
@@ -154,12 +155,12 @@ def _report_missing_metadata(rec: ReportRecord) -> None:
 
 
 _TABLE_CELLS = {  # what each kind of stated figure is compared with: the cells added up
-    "received": ("application", ((cb.ROW_RECEIVED, "total"),)),
-    "carried_over": ("application", ((cb.ROW_CARRIED_OVER, "total"),)),
-    "carried_forward": ("application", ((cb.ROW_CARRIED_FORWARD, "total"),)),
-    "review": ("review_litigation", (("review", "total"),)),
-    "litigation": ("review_litigation", (("litigation_direct", "total"),
-                                         ("litigation_after_review", "total"))),
+    "received": (GRID_APPLICATION, ((cb.ROW_RECEIVED, cb.APPLICANT_TOTAL),)),
+    "carried_over": (GRID_APPLICATION, ((cb.ROW_CARRIED_OVER, cb.APPLICANT_TOTAL),)),
+    "carried_forward": (GRID_APPLICATION, ((cb.ROW_CARRIED_FORWARD, cb.APPLICANT_TOTAL),)),
+    "review": (GRID_REVIEW_LITIGATION, ((cb.PROCEEDING_REVIEW, cb.OUTCOME_TOTAL),)),
+    "litigation": (GRID_REVIEW_LITIGATION, ((cb.PROCEEDING_LITIGATION_DIRECT, cb.OUTCOME_TOTAL),
+                                            (cb.PROCEEDING_LITIGATION_AFTER_REVIEW, cb.OUTCOME_TOTAL))),
 }
 _STATED_AS = {"received": "新收政府信息公开申请", "carried_over": "上年结转申请", "carried_forward": "结转下年度申请",
               "review": "政府信息公开行政复议", "litigation": "政府信息公开行政诉讼"}
@@ -170,7 +171,7 @@ def _severity(check: str) -> str:
 
 
 def _cell_name(grid: str, key: tuple[str, str]) -> str:
-    if grid == "application":
+    if grid == GRID_APPLICATION:
         return cb.application_cell_label(*key)
     return f"{cb.PROCEEDING_LABELS[key[0]]} × {cb.OUTCOME_LABELS[key[1]]}"
 

@@ -163,8 +163,8 @@ _SUBJECT_FIRST = re.compile(r"^(?:20\d{2}年(?:度|以来)?[,，])?([^，,。；
                             r"(?=认真|坚持|以习近平|以|在|严格|深入|紧紧|围绕|按照|根据|全面|持续|高度|始终|切实|"
                             r"紧扣|聚焦|不断|进一步|扎实|积极|依法|政府信息公开|政务公开)")
 _CONTACT = re.compile(r"(?:请与|请联系|联系单位[:：]?|咨询请联系)([^，,。；;：:()（）]{2,30}?)(?:联系|\(|（|,|，|。|$)")
-_SELF = {"township": ("我镇", "我乡", "我街道", "本镇", "本乡", "本街道", "我街", "我苏木"),
-         "department": ("我局", "我委", "我办", "我厅", "我室", "本局", "本委", "本机关", "我中心", "我院", "我署")}
+_SELF = {cb.LEVEL_TOWNSHIP: ("我镇", "我乡", "我街道", "本镇", "本乡", "本街道", "我街", "我苏木"),
+         cb.LEVEL_DEPARTMENT: ("我局", "我委", "我办", "我厅", "我室", "本局", "本委", "本机关", "我中心", "我院", "我署")}
 
 
 def _first_agency(pattern: re.Pattern, lines: list[str]) -> str | None:
@@ -240,19 +240,19 @@ def admin_level(agency: str | None) -> str | None:
     if not agency:
         return None
     if _TOWNSHIP.search(agency):
-        return "township"
+        return cb.LEVEL_TOWNSHIP
     if _DEPARTMENT.search(agency):
-        return "department"
+        return cb.LEVEL_DEPARTMENT
     place = _GOVERNMENT.sub("", agency)
     if place.endswith(("省", "自治区")) or place in _PROVINCES:
-        return "province"
+        return cb.LEVEL_PROVINCE
     if place.endswith(("县", "区", "旗", "特区", "林区")):
-        return "county"
+        return cb.LEVEL_COUNTY
     if place.endswith(("州", "盟", "地区")):
-        return "city"
+        return cb.LEVEL_CITY
     if place.endswith("市"):
         region = locate(place)
-        return "county" if region.county and place.endswith(region.county) else "city"
+        return cb.LEVEL_COUNTY if region.county and place.endswith(region.county) else cb.LEVEL_CITY
     return None
 
 
@@ -272,10 +272,10 @@ _ABOVE_COUNTY = re.compile(r"^(?:市|州|盟|省)|^[^县区旗镇乡]{1,8}?(?:�
 
 def _region(agency: str | None, level: str | None, text: str, flat: str) -> tuple[Region, str | None]:
     named = locate(agency) if agency else Region()
-    if named.county is not None or (named.depth and level not in ("township", None)):
+    if named.county is not None or (named.depth and level not in (cb.LEVEL_TOWNSHIP, None)):
         return named, cb.SOURCE_AGENCY
-    above_county = level in ("city", "province") or bool(agency and _ABOVE_COUNTY.search(agency)
-                                                        and level != "township")
+    above_county = level in (cb.LEVEL_CITY, cb.LEVEL_PROVINCE) or bool(agency and _ABOVE_COUNTY.search(agency)
+                                                        and level != cb.LEVEL_TOWNSHIP)
     found = locate_in_text(agency, text)
     m = _SITE_CODE.search(flat)
     site = region_of_code(m.group(1)) if m else Region()

@@ -67,8 +67,8 @@ def find_published_on(paragraphs: list[str]) -> dt.date | None:
     return None
 
 
-_PHONE = re.compile(r"(?:电话|热线|联系方式|Tel)[^0-9(]{0,12}(1[3-9]\d{9}(?!\d)|\(0\d{2,3}\)\d{7,8}|(?:0\d{2,3}[-－—]?)?\d{7,8})",
-                    re.I)
+_PHONE = re.compile(r"(?:电话|热线|联系方式|Tel)[^0-9(]{0,12}"
+                    r"(1[3-9]\d{9}(?!\d)|\(0\d{2,3}\)\d{7,8}|(?:0\d{2,3}[-－—]?)?\d{7,8})", re.I)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _POSTCODE = re.compile(r"(?:邮编|邮政编码)[^0-9]{0,3}(\d{6})(?!\d)")
 
@@ -99,7 +99,7 @@ def find_processing_fee(paragraphs: list[str]) -> tuple[float | None, str | None
     """Fees charged for information processing (元): 0 when the report says none, None when silent."""
     for text in paragraphs:
         for sentence in re.split(r"[。；;\n]", squeeze(text)):
-            if not _FEE_TOPIC.search(sentence) or "行政事业性收费" in sentence:
+            if not _FEE_TOPIC.search(sentence) or cb.PROACTIVE_ITEM_LABELS[cb.ITEM_FEES] in sentence:
                 continue
             amount = _FEE_AMOUNT.search(sentence)
             if amount:
@@ -120,7 +120,7 @@ def detect_format(flat: str, report_year: int | None) -> str:
     cited = [fmt for fmt in (cb.FORMAT_2021, cb.FORMAT_2019) if re.search(cb.FORMAT_CITATIONS[fmt], flat)]
     if cb.FORMAT_2021 in cited:
         return cb.FORMAT_2021
-    if "逾期不补正" in flat or "缴纳费用" in flat:
+    if any(phrase in flat for phrase in cb.FORMAT_2021_ROW_PHRASES):
         return cb.FORMAT_2021
     if cited and (report_year is None or report_year < cb.FORMAT_FIRST_YEAR[cb.FORMAT_2021]):
         return cb.FORMAT_2019

@@ -15,7 +15,8 @@ from pipeline.core.textnorm import squeeze
 _DIGIT = re.compile(r"\d")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。！？!?：:\n]")
 # (?<!\d): a number is tried from its first digit only (a long digit run is linear, not quadratic)
-_COUNT = re.compile(r"(近|约|超过|超)?(?<!\d)(\d+(?:\.\d+)?)(余|多)?(" + "|".join(cb.CHANNEL_UNITS) + r")(?![\u4e00-\u9fff]{0,1}(?:人|户|次浏览))")
+_COUNT = re.compile(r"(近|约|超过|超)?(?<!\d)(\d+(?:\.\d+)?)(余|多)?(" + "|".join(cb.CHANNEL_UNITS)
+                    + r")(?![\u4e00-\u9fff]{0,1}(?:人|户|次浏览))")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,30})[”\"」』]")
 _CHANNEL_KEYWORDS = sorted(((kw, c.code) for c in cb.CHANNELS for kw in c.keywords), key=lambda t: -len(t[0]))
 
@@ -68,44 +69,45 @@ def _clause_counts(clause: str, sentence: str) -> list[ChannelCount]:
         chans = {c for _, _, c in _channels_in(before)}
         event = False
         if not chans and unit in cb.CHANNEL_EVENT_UNITS:
-            chans = {c for _, _, c in _channels_in(after)} & {"press_conference"}
+            chans = {c for _, _, c in _channels_in(after)} & {cb.CHANNEL_PRESS_CONFERENCE}
             event = bool(chans)
         content = unit == "个" and before.endswith(cb.CHANNEL_CONTENT_NOUNS)
         if unit == "个" and not chans:
             continue
-        has_verb = any(v in before for v in cb.CHANNEL_VERBS) or (event and any(v in clause for v in cb.CHANNEL_VERBS))
+        has_verb = any(v in before for v in cb.CHANNEL_VERBS) \
+            or (event and any(v in clause for v in cb.CHANNEL_VERBS))
         if not has_verb:
             continue
-        if unit in cb.CHANNEL_EVENT_UNITS and "press_conference" in chans:
-            chans = {"press_conference"}  # '依托政府网站召开新闻发布会3场': the events are press conferences
+        if unit in cb.CHANNEL_EVENT_UNITS and cb.CHANNEL_PRESS_CONFERENCE in chans:
+            chans = {cb.CHANNEL_PRESS_CONFERENCE}  # '依托政府网站召开新闻发布会3场': the events are press conferences
         if len(chans) > 1:
             chans -= set(cb.GENERIC_CHANNELS)
         if not chans:
             total = any(t in before for t in cb.CHANNEL_TOTAL_MARKERS) and "信息" in before
             if (total or _INFORMATION_DISCLOSED.search(before)) and "申请" not in clause:
-                channel = "all"
+                channel = cb.CHANNEL_ALL
             else:
                 continue
         elif len(chans) == 1:
             channel = next(iter(chans))
         else:
-            channel = "combined"
-        if unit == "个" and channel != "press_conference" and not content:
+            channel = cb.CHANNEL_COMBINED
+        if unit == "个" and channel != cb.CHANNEL_PRESS_CONFERENCE and not content:
             continue
         if unit in cb.CHANNEL_EVENT_UNITS and channel not in cb.CHANNELS_COUNTED_IN_EVENTS:
-            if "发布会" not in clause:
+            if not any(k in clause for k in cb.CHANNELS_BY_CODE[cb.CHANNEL_PRESS_CONFERENCE].keywords):
                 continue
         value = float(m.group(2))
         if not value.is_integer():
             continue
-        account = _account_for(sentence, channel) if channel in ("wechat", "weibo", "douyin", "website",
-                                                                   "new_media", "other_media") else None
+        account = _account_for(sentence, channel) if channel in cb.CHANNELS_WITH_ACCOUNTS else None
         found.append(ChannelCount(channel, int(value), bool(m.group(3)) or m.group(1) in ("超过", "超"),
                                   unit, clause, account))
     return found
 
 
-_PROPOSAL_KW = sorted(((kw, p.code) for p in cb.PROPOSAL_TYPES for kw in p.keywords), key=lambda t: -len(t[0]))
+_PROPOSAL_KW = sorted(((kw, p.code) for p in cb.PROPOSAL_TYPES for kw in p.keywords),
+                      key=lambda t: -len(t[0]))
 _PROPOSAL_WORDS = re.compile("|".join(re.escape(kw) for kw, _ in _PROPOSAL_KW))
 _PROPOSAL_OF = dict(_PROPOSAL_KW)
 _NUMBER_AFTER = re.compile(r"^(?:[^\d，,。；;]{0,6}?)(\d+)(件|条|个|项)")

@@ -36,7 +36,8 @@ class Item(NamedTuple):
 class Sections:
     items: list[Item]
     headings: dict[str, int] = field(default_factory=dict)  # section → line of its heading
-    _by_section: dict[str | None, list[Item]] = field(init=False, default_factory=dict, repr=False)  # an index
+    _by_section: dict[str | None, list[Item]] = field(init=False, default_factory=dict,
+                                                      repr=False)  # an index
 
     def __post_init__(self) -> None:
         for item in self.items:

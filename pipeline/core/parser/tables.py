@@ -525,16 +525,20 @@ def parse_application(items: list[Item], format_version: str, sources: dict | No
 
 # --- §四 review and litigation ----------------------------------------------------------------
 
+_LITIGATION = "litigation"  # a text naming 行政复议 and 诉讼 together: not one proceeding of the grid
+_REVIEW_LABEL = cb.PROCEEDING_LABELS[cb.PROCEEDING_REVIEW]
+
+
 @lru_cache(maxsize=1 << 12)
 def _proceedings_named(text: str) -> tuple[str, ...]:
     """The proceedings a heading, title or label names, most specific first. A text naming 行政复议
     together with 诉讼 (the section's title, a two-level header) names more than one."""
     key = label_key(text)
     named = tuple(p.code for p in reversed(cb.PROCEEDINGS) if any(k in key for k in p.keywords))
-    if named == (cb.PROCEEDING_CODES[0],) and "诉讼" in key:
-        return named + ("litigation",)
-    if len(named) > 1 and cb.PROCEEDING_CODES[0] in named and "行政复议" not in key.replace("复议后", ""):
-        named = tuple(n for n in named if n != cb.PROCEEDING_CODES[0])  # '复议后起诉' is not 行政复议
+    if named == (cb.PROCEEDING_REVIEW,) and "诉讼" in key:
+        return named + (_LITIGATION,)
+    if len(named) > 1 and cb.PROCEEDING_REVIEW in named and _REVIEW_LABEL not in key.replace("复议后", ""):
+        named = tuple(n for n in named if n != cb.PROCEEDING_REVIEW)  # '复议后起诉' is not 行政复议
     return named
 
 
@@ -588,7 +592,7 @@ def parse_review(items: list[Item], sources: dict | None = None) -> tuple[dict, 
             continue
         named = _proceedings_named(_GLUED.sub(r"\1", lr.label)) if lr.label else ()
         proc = named[0] if named else named_above
-        if proc is None or proc == "litigation":
+        if proc is None or proc == _LITIGATION:
             unnamed.append(vals)
             continue
         for o, cell in zip(cb.OUTCOME_CODES, vals):

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import posixpath
 
+from pipeline.core import codebook as cb
 from pipeline.core.document import Block, Document, Paragraph, Table, TableRow
-from pipeline.core.readers.safety import UnsafeInput, check_xml_parts, open_zip
+from pipeline.core.readers.safety import ZIP_ERRORS, check_xml_parts, open_zip
+from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import strip_debris
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -36,12 +38,11 @@ def read_docx(data: bytes) -> Document:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         body = etree.fromstring(archive.read(_main_part(archive, parser)), parser).find(W + "body")
-    except UnsafeInput:
-        raise
-    except Exception as exc:  # KeyError (no such part), XMLSyntaxError, zlib errors …
-        raise UnsafeInput(f"not a readable Word document ({type(exc).__name__}: {str(exc)[:120]})") from exc
+    except (*ZIP_ERRORS, etree.XMLSyntaxError) as exc:  # no such part, a damaged member, malformed XML
+        raise Rejected(cb.REJECT_BROKEN,
+                       f"not a readable Word document ({type(exc).__name__}: {str(exc)[:120]})") from exc
     if body is None:
-        raise UnsafeInput("not a readable Word document (no w:body in the main part)")
+        raise Rejected(cb.REJECT_BROKEN, "not a readable Word document (no w:body in the main part)")
     blocks: list[Block] = []
     _walk(body, blocks, [0])
     return Document(tuple(blocks), "docx", None)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+from pipeline.core import codebook as cb
 from pipeline.core.document import Block, Document, Paragraph, Table, TableRow
-from pipeline.core.readers.safety import UnsafeInput, reject_entity_declarations
+from pipeline.core.readers.safety import reject_entity_declarations
 from pipeline.core.readers.text import decode
+from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import strip_debris
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -50,8 +52,8 @@ def read_html(data: bytes) -> Document:
     parser = lxml.html.HTMLParser(encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True)
     try:
         root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
-    except (etree.ParserError, ValueError) as exc:
-        raise UnsafeInput(f"unreadable web page: {exc}") from exc
+    except etree.LxmlError as exc:  # ParserError ("Document is empty"), a syntax error lxml gives up on
+        raise Rejected(cb.REJECT_BROKEN, f"unreadable web page: {exc}") from exc
     walker = _Walker()
     for field in _head_fields(root):  # the page's own title and metadata, as the page shows them
         walker.line.append(field)
@@ -137,8 +139,8 @@ class _Walker:
                 span = _int_attr(td, "colspan")
                 spanned += span * _int_attr(td, "rowspan")
                 if spanned > MAX_TABLE_CELLS:  # rowspan/colspan bombs: bounded work and memory
-                    raise UnsafeInput(f"a web-page table of more than {MAX_TABLE_CELLS:,} cells (counting "
-                                      "rowspan and colspan): not a report table; refused")
+                    raise Rejected(cb.REJECT_TOO_LARGE, f"a web-page table of more than {MAX_TABLE_CELLS:,} "
+                                   "cells (counting rowspan and colspan): not a report table; refused")
                 for dr in range(1, _int_attr(td, "rowspan")):
                     for dc in range(span):
                         covered[(r + dr, col + dc)] = True

@@ -27,7 +27,8 @@ import statistics
 import threading
 from pathlib import Path
 
-from pipeline.core.readers.safety import UnsafeInput
+from pipeline.core import codebook as cb
+from pipeline.core.rejection import Rejected
 
 OCR_VERSION = 1  # the cached pages of an older version are read again
 SCALE = 2.0  # render at 144 dpi: the small table digits of a report stay legible
@@ -72,8 +73,8 @@ def ocr_pdf(data: bytes):
     digest = hashlib.sha256(data).hexdigest()
     try:
         if len(document) > MAX_PAGES:
-            raise UnsafeInput(f"scan with {len(document)} pages, more than {MAX_PAGES} to OCR: "
-                              "not an annual report")
+            raise Rejected(cb.REJECT_TOO_LARGE, f"scan with {len(document)} pages, more than {MAX_PAGES} "
+                           "to OCR: not an annual report")
         pages, scores, blanked = [], [], []
         for index in range(len(document)):
             saved = cache / f"{digest}.{index}.v{OCR_VERSION}.json" if cache else None
@@ -108,8 +109,8 @@ def _started_engine():
     try:
         return _engine()
     except Exception as exc:  # the OCR engine is not installed or cannot start
-        raise UnsafeInput(f"no text layer and OCR unavailable ({type(exc).__name__}: {str(exc)[:100]})") \
-            from exc
+        raise Rejected(cb.REJECT_NO_TEXT,
+                       f"no text layer and OCR unavailable ({type(exc).__name__}: {str(exc)[:100]})") from exc
 
 
 def _cache_dir() -> Path | None:

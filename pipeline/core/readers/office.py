@@ -15,8 +15,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from pipeline.core import codebook as cb
 from pipeline.core.document import Document
-from pipeline.core.readers.safety import UnsafeInput
+from pipeline.core.rejection import Rejected
 
 CONVERT_TIMEOUT_S = 180
 INSTALL_HINT = "apt-get install libreoffice-writer-nogui libreoffice-calc-nogui"
@@ -33,7 +34,7 @@ def convert(data: bytes, suffix: str, target: str) -> bytes:
     """The file converted by LibreOffice headless to `target` (docx, xlsx), in a private profile."""
     command = soffice()
     if command is None:
-        raise UnsafeInput(f"needs LibreOffice to be read ({INSTALL_HINT})")
+        raise Rejected(cb.REJECT_NEEDS_CONVERTER, f"needs LibreOffice to be read ({INSTALL_HINT})")
     with tempfile.TemporaryDirectory(prefix="disclosure-lo-") as tmp:
         source = Path(tmp, "in" + suffix)
         source.write_bytes(data)
@@ -43,30 +44,29 @@ def convert(data: bytes, suffix: str, target: str) -> bytes:
                            check=True, capture_output=True, timeout=CONVERT_TIMEOUT_S)
             return Path(tmp, "out", "in." + target).read_bytes()
         except (subprocess.SubprocessError, OSError) as exc:
-            raise UnsafeInput(f"LibreOffice could not convert the file ({type(exc).__name__})") from exc
+            raise Rejected(cb.REJECT_BROKEN,
+                           f"LibreOffice could not convert the file ({type(exc).__name__})") from exc
 
 
 def read_word(data: bytes, source_format: str) -> Document:
     from pipeline.core.readers.docx import read_docx
-    from pipeline.core.readers.word97 import NeedsConverter, read_word97
+    from pipeline.core.readers.word97 import read_word97
 
     try:
         direct: Document | None = read_word97(data, source_format)
         reason = ""
-    except NeedsConverter as exc:
+    except Rejected as exc:  # a Word file the pure-Python reader cannot read (Word 6/95, encrypted, damaged)
         direct, reason = None, str(exc)
-    except Exception as exc:  # a damaged file the pure-Python reader trips over
-        direct, reason = None, f"{type(exc).__name__}: {str(exc)[:120]}"
     if direct is not None and identity_failures(direct) == 0:
         return direct
     if soffice() is None:
         if direct is not None:
             return direct
-        raise UnsafeInput(f"needs LibreOffice to be read: {reason} ({INSTALL_HINT})")
+        raise Rejected(cb.REJECT_NEEDS_CONVERTER, f"needs LibreOffice to be read: {reason} ({INSTALL_HINT})")
     try:
         converted = _as(read_docx(convert(data, "." + source_format, "docx")), source_format,
                         "converted to .docx by LibreOffice")
-    except UnsafeInput:
+    except Rejected:
         if direct is not None:
             return direct
         raise
@@ -80,9 +80,11 @@ def read_spreadsheet(data: bytes, source_format: str) -> Document:
 
     try:
         return read_sheet(data, source_format)
-    except UnsafeInput as exc:
+    except Rejected as exc:
+        if exc.reason != cb.REJECT_BROKEN:  # too large: converting it would not make it smaller
+            raise
         if soffice() is None:
-            raise UnsafeInput(f"{exc}; LibreOffice might read it ({INSTALL_HINT})") from exc
+            raise Rejected(exc.reason, f"{exc}; LibreOffice might read it ({INSTALL_HINT})") from exc
         return _as(read_sheet(convert(data, "." + source_format, "xlsx"), source_format), source_format,
                    "converted to .xlsx by LibreOffice")
 
@@ -95,25 +97,26 @@ def identity_failures(doc: Document) -> int:
     """How many of §三's identities fail in the report read from `doc` (per applicant: new + carried
     over = handled + carried forward, and handled = the sum of the outcomes), plus its incomplete
     tables; a document that is not a report counts as failing everything."""
-    from pipeline.core import codebook as cb
-    from pipeline.core.parser import NotAReport, parse_document
+    from pipeline.core.parser import parse_document
 
     try:
         rec = parse_document(doc)
-    except NotAReport:
+    except Rejected:  # not a report
         return 1 << 20
     app = rec.application
     rows = {row for row, _ in app}
-    leaves = [r for r in rows if r.startswith("3.") and r != "3.7"
+    leaves = [r for r in rows if r.startswith("3.") and r != cb.ROW_TOTAL_HANDLED
               and not any(other.startswith(r + ".") for other in rows)]
     failures = sum(1 for f in rec.findings if f.check_name == cb.CHECK_INCOMPLETE_TABLE)
     for applicant in {a for _, a in app}:
         def v(row: str):
             return app.get((row, applicant))
-        terms = [v("1"), v("2"), v("3.7"), v("4")]
+        terms = [v(row) for row in (cb.ROW_RECEIVED, cb.ROW_CARRIED_OVER, cb.ROW_TOTAL_HANDLED,
+                                    cb.ROW_CARRIED_FORWARD)]
         if None not in terms and terms[0] + terms[1] != terms[2] + terms[3]:
             failures += 1
         outcomes = [v(r) for r in leaves]
-        if v("3.7") is not None and None not in outcomes and sum(outcomes) != v("3.7"):
+        handled = v(cb.ROW_TOTAL_HANDLED)
+        if handled is not None and None not in outcomes and sum(outcomes) != handled:
             failures += 1
     return failures

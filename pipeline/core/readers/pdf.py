@@ -21,9 +21,10 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import NamedTuple
 
+from pipeline.core import codebook as cb
 from pipeline.core.document import Block, Document, Paragraph, Table, TableRow, merge_adjacent_tables
-from pipeline.core.readers.safety import UnsafeInput
 from pipeline.core.readers.text import SENTENCE_END, is_page_footer
+from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import strip_debris
 
 MAX_PAGES = 300
@@ -61,7 +62,8 @@ class PageContent(NamedTuple):
 def read_pdf(data: bytes) -> Document:
     head = data[:1024]
     if b"%PDF-" not in head:
-        raise UnsafeInput("not a PDF: the file has no %PDF header (a renamed or damaged file?)")
+        raise Rejected(cb.REJECT_WRONG_TYPE,
+                       "not a PDF: the file has no %PDF header (a renamed or damaged file?)")
     pages, lost = _pdfium_pages(data)
     note = None
     if lost:
@@ -71,11 +73,12 @@ def read_pdf(data: bytes) -> Document:
         from pipeline.core.readers import ocr
 
         if ocr.mode() == "off":
-            raise UnsafeInput("no text layer: the PDF holds images only (a scan), and OCR is off "
-                              "(DISCLOSURE_OCR=off)")
+            raise Rejected(cb.REJECT_NO_TEXT, "no text layer: the PDF holds images only (a scan), and OCR is "
+                           "off (DISCLOSURE_OCR=off)")
         pages, note = ocr.ocr_pdf(data)
         if sum(p.chars for p in pages) < 20:
-            raise UnsafeInput("no text layer, and OCR found no text: the PDF holds images without text")
+            raise Rejected(cb.REJECT_NO_TEXT,
+                           "no text layer, and OCR found no text: the PDF holds images without text")
     blocks: list[Block] = []
     confidence: dict[int, tuple[float, ...]] = {}
     for number, page in enumerate(pages, start=1):
@@ -102,20 +105,26 @@ def _pdfium_pages(data: bytes) -> tuple[list[PageContent], int]:
 
     try:
         pdf = pdfium.PdfDocument(data)
-    except Exception as exc:  # PdfiumError on damaged files, with pdfium's reason
-        raise UnsafeInput(f"broken PDF: {type(exc).__name__}: {str(exc)[:200]}") from exc
+    except pdfium.PdfiumError as exc:  # a damaged file, with pdfium's reason
+        raise Rejected(cb.REJECT_BROKEN, f"broken PDF: {type(exc).__name__}: {str(exc)[:200]}") from exc
     read = []
     try:
         if len(pdf) > MAX_PAGES:
-            raise UnsafeInput(f"PDF with {len(pdf)} pages, more than {MAX_PAGES}: not an annual report")
+            raise Rejected(cb.REJECT_TOO_LARGE,
+                           f"PDF with {len(pdf)} pages, more than {MAX_PAGES}: not an annual report")
         for index in range(len(pdf)):
             try:
                 page = pdf[index]
             except pdfium.PdfiumError as exc:  # a damaged page object (e.g. one that refers to itself)
-                raise UnsafeInput(f"broken PDF: page {index + 1} cannot be loaded ({str(exc)[:200]})") from exc
+                raise Rejected(cb.REJECT_BROKEN,
+                               f"broken PDF: page {index + 1} cannot be loaded ({str(exc)[:200]})") from exc
             try:
                 height = page.get_height()
-                textpage = page.get_textpage()
+                try:
+                    textpage = page.get_textpage()
+                except pdfium.PdfiumError as exc:  # pdfium cannot build the page's text
+                    raise Rejected(cb.REJECT_BROKEN, f"broken PDF: the text of page {index + 1} cannot be "
+                                   f"read ({str(exc)[:200]})") from exc
                 try:
                     chars = _chars(c, textpage.raw, height)
                     objects, dropped = _dropped_glyphs(c, page.raw, textpage.raw, height)
@@ -425,21 +434,20 @@ def _clean(cell: str) -> str:
 
 def _plumber_pages(data: bytes) -> list[PageContent]:
     import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
     pages = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             if len(pdf.pages) > MAX_PAGES:
-                raise UnsafeInput(f"PDF with {len(pdf.pages)} pages, more than {MAX_PAGES}: "
-                                  "not an annual report")
+                raise Rejected(cb.REJECT_TOO_LARGE, f"PDF with {len(pdf.pages)} pages, more than "
+                               f"{MAX_PAGES}: not an annual report")
             for page in pdf.pages:
                 pages.append(_plumber_page(page))
                 page.flush_cache()
-    except UnsafeInput:
-        raise
-    except (PDFSyntaxError, Exception) as exc:  # pdfminer raises many types on damaged files
-        raise UnsafeInput(f"broken PDF: {type(exc).__name__}: {str(exc)[:200]}") from exc
+    except (PSException, PdfminerException, MalformedPDFException) as exc:  # pdfminer's PDFSyntaxError …
+        raise Rejected(cb.REJECT_BROKEN, f"broken PDF: {type(exc).__name__}: {str(exc)[:200]}") from exc
     return pages
 
 

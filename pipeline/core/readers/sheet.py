@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from pipeline.core import codebook as cb
 from pipeline.core.document import Block, Document, Paragraph, Table, TableRow
-from pipeline.core.readers.safety import UnsafeInput
+from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import strip_debris
 
 MAX_CELLS = 2_000_000
@@ -23,24 +24,29 @@ def read_sheet(data: bytes, source_format: str) -> Document:
 
     try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # CalamineError, PasswordError, XmlError, ZipError …
-        raise UnsafeInput(f"not a readable spreadsheet ({type(exc).__name__}: {str(exc)[:120]})") from exc
+    except pc.CalamineError as exc:  # PasswordError, XmlError, ZipError … ("Cannot detect file format")
+        raise _unreadable(exc) from exc
     blocks: list[Block] = []
     line = 0
     for index in range(len(book.sheet_names)):
         try:
             sheet = book.get_sheet_by_index(index)
-            if sheet.total_height * max(sheet.total_width, 1) > MAX_CELLS:
-                raise UnsafeInput(f"sheet with {sheet.total_height} × {sheet.total_width} cells: "
-                                  "not a report")
+        except pc.CalamineError as exc:
+            raise _unreadable(exc) from exc
+        if sheet.total_height * max(sheet.total_width, 1) > MAX_CELLS:
+            raise Rejected(cb.REJECT_TOO_LARGE,
+                           f"sheet with {sheet.total_height} × {sheet.total_width} cells: not a report")
+        try:
             grid = sheet.to_python(skip_empty_area=False)
             merged = sheet.merged_cell_ranges or []
-        except UnsafeInput:
-            raise
-        except Exception as exc:
-            raise UnsafeInput(f"not a readable spreadsheet ({type(exc).__name__}: {str(exc)[:120]})") from exc
+        except pc.CalamineError as exc:
+            raise _unreadable(exc) from exc
         line = _sheet_blocks(grid, merged, blocks, line)
     return Document(tuple(blocks), source_format, None)
+
+
+def _unreadable(exc: Exception) -> Rejected:
+    return Rejected(cb.REJECT_BROKEN, f"not a readable spreadsheet ({type(exc).__name__}: {str(exc)[:120]})")
 
 
 def _sheet_blocks(grid: list[list], merged: list, blocks: list[Block], line: int) -> int:

@@ -16,7 +16,9 @@ import re
 from collections import Counter
 from typing import Any
 
+from pipeline.core import codebook as cb
 from pipeline.core.document import Block, Document, Paragraph, Table, TableRow, merge_adjacent_tables
+from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import DEBRIS, cell_kind, display_width, rows_from_cell_stream, strip_debris
 
 _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
@@ -24,10 +26,6 @@ _PAGE_FOOTER = re.compile(r"^[—\-–－]\s*\d{1,3}\s*[—\-–－]$|^第\s*\d{
 SENTENCE_END = "。！？；：!?;:）)》”"
 _MIN_WRAPPED = 60  # a line this wide that stops mid-sentence was wrapped by a converter
 _HEADING = re.compile(r"^\s*(?:#+\s*)?(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])")
-
-
-class DecodeError(ValueError):
-    """The bytes are not text in any encoding we can recognise."""
 
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -38,7 +36,12 @@ def decode(data: bytes) -> tuple[str, str]:
     """(text, encoding). Byte-order marks first, then strict UTF-8, GB18030, then detection."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return data.decode(enc), enc
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as exc:  # a UTF-16 file cut at an odd byte, say
+                raise Rejected(cb.REJECT_BROKEN, f"unreadable encoding: the file starts with a {enc} "
+                               f"byte-order mark but is not {enc} text ({exc.reason} at byte {exc.start})") \
+                    from exc
     for enc in ("utf-8", "gb18030"):
         try:
             text = data.decode(enc)
@@ -50,7 +53,8 @@ def decode(data: bytes) -> tuple[str, str]:
 
     best = from_bytes(data).best()
     if best is None:
-        raise DecodeError("unreadable encoding: not UTF-8, UTF-16, GB18030 or any detectable text encoding")
+        raise Rejected(cb.REJECT_BROKEN,
+                       "unreadable encoding: not UTF-8, UTF-16, GB18030 or any detectable text encoding")
     return str(best), best.encoding
 
 

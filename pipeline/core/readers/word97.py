@@ -5,8 +5,8 @@ In the binary format every table cell ends with a cell mark (\\x07) and every ro
 paragraph, also ending in \\x07, whose properties say "table row end" (sprmPFTtp). The cell marks give
 the cells exactly as Word's text export does — a horizontally merged cell once, a vertically merged
 continuation cell blank — so the rows come out as the .docx reader gives them. Field instructions are
-dropped and their results kept. Files this module cannot read (Word 6/95, encrypted, no piece table)
-raise `NeedsConverter`; the caller may then try LibreOffice.
+dropped and their results kept. Files this module cannot read (Word 6/95, encrypted, no piece table,
+damaged) raise `Rejected` with the reason `needs_converter`; the caller may then try LibreOffice.
 """
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ import io
 import struct
 from bisect import bisect_right
 
+from pipeline.core import codebook as cb
 from pipeline.core.document import Block, Document, Paragraph, Table, TableRow
+from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import strip_debris
 
 _SPRM_TTP, _SPRM_INNER_TTP, _SPRM_IN_TABLE, _SPRM_ITAP = 0x2417, 0x244C, 0x2416, 0x6649
@@ -26,12 +28,30 @@ _DROP = dict.fromkeys(map(ord, "\x00\x01\x02\x03\x04\x05\x06\x08\x0e\x0f\x10\x11
     | {0x0B: "\n", 0x0C: "\r", 0x1E: "-", 0xA0: " "}  # line break, page break, non-breaking hyphen and space
 
 
-class NeedsConverter(ValueError):
+def _needs_converter(why: str) -> Rejected:
     """The file is not Word 97+ binary this module can read."""
+    return Rejected(cb.REJECT_NEEDS_CONVERTER, why)
 
 
 def read_word97(data: bytes, source_format: str = "doc") -> Document:
-    return Document(tuple(_blocks(_main_text(data))), source_format, None)
+    try:
+        text = _main_text(data)
+    except struct.error as exc:  # a structure that runs past the end of its stream: a damaged file
+        raise _needs_converter(f"damaged Word file ({exc})") from exc
+    return Document(tuple(_blocks(text)), source_format, None)
+
+
+# what olefile raises on a damaged compound file: OleFileError (an OSError), ValueError (a sector table
+# of the wrong length), struct.error
+_OLE_ERRORS = (OSError, ValueError, struct.error)
+
+
+def _stream(ole, name: str) -> bytes:
+    try:
+        return ole.openstream(name).read()
+    except _OLE_ERRORS as exc:  # a stream olefile cannot follow (a bad sector chain)
+        raise _needs_converter(f"damaged Word file: its {name} stream cannot be read "
+                               f"({type(exc).__name__}: {str(exc)[:120]})") from exc
 
 
 def _main_text(data: bytes) -> str:
@@ -41,21 +61,21 @@ def _main_text(data: bytes) -> str:
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
-    except Exception as exc:
-        raise NeedsConverter(f"not an OLE compound file ({exc})") from exc
+    except _OLE_ERRORS as exc:
+        raise _needs_converter(f"not an OLE compound file ({exc})") from exc
     if not ole.exists("WordDocument"):
-        raise NeedsConverter("no WordDocument stream (not a Word 97-2003 file)")
-    word = ole.openstream("WordDocument").read()
+        raise _needs_converter("no WordDocument stream (not a Word 97-2003 file)")
+    word = _stream(ole, "WordDocument")
     ident, nfib = struct.unpack_from("<HH", word, 0)
     flags = struct.unpack_from("<H", word, 0x0A)[0]
     if ident != 0xA5EC or nfib < 0x00C1:
-        raise NeedsConverter(f"Word file version {nfib:#x} older than Word 97")
+        raise _needs_converter(f"Word file version {nfib:#x} older than Word 97")
     if flags & 0x0100:
-        raise NeedsConverter("encrypted Word file")
+        raise _needs_converter("encrypted Word file")
     table_name = "1Table" if flags & 0x0200 else "0Table"
     if not ole.exists(table_name):
-        raise NeedsConverter(f"no {table_name} stream")
-    table = ole.openstream(table_name).read()
+        raise _needs_converter(f"no {table_name} stream")
+    table = _stream(ole, table_name)
     csw = struct.unpack_from("<H", word, 32)[0]
     at = 34 + 2 * csw
     cslw = struct.unpack_from("<H", word, at)[0]
@@ -80,9 +100,14 @@ def _main_text(data: bytes) -> str:
             chars.append(word[fc: fc + n].decode("cp1252", errors="replace"))
         else:
             chars.append(word[fc: fc + 2 * n].decode("utf-16-le", errors="replace"))
+        if len(chars[-1]) != max(n, 0):
+            raise _needs_converter("damaged Word file: a piece of its text lies past the end of the "
+                                   "WordDocument stream")
         positions.append((cp0, cp1, fc, compressed))
     text = list("".join(chars))
-    data_stream = ole.openstream("Data").read() if ole.exists("Data") else b""
+    if positions and max(p[1] for p in positions) > len(text):
+        raise _needs_converter("damaged Word file: its piece table does not match its text")
+    data_stream = _stream(ole, "Data") if ole.exists("Data") else b""
     marks = _table_paragraphs(word, table[fc_papx: fc_papx + lcb_papx], data_stream)
     if marks:
         starts = [m[0] for m in marks]
@@ -108,7 +133,7 @@ def _pieces(clx: bytes) -> list[tuple[int, int, int, bool]]:
     while i < len(clx) and clx[i] == 0x01:  # Prc: property modifiers of the pieces, skipped
         i += 3 + struct.unpack_from("<H", clx, i + 1)[0]
     if i >= len(clx) or clx[i] != 0x02:
-        raise NeedsConverter("no piece table")
+        raise _needs_converter("no piece table")
     lcb = struct.unpack_from("<I", clx, i + 1)[0]
     plc = clx[i + 5: i + 5 + lcb]
     n = (lcb - 4) // 12
@@ -134,6 +159,8 @@ def _table_paragraphs(word: bytes, plc: bytes, data: bytes) -> list[tuple[int, i
         if len(page) < 512:
             continue
         crun = page[511]
+        if crun and 4 * (crun + 1) + 13 * (crun - 1) > 511:
+            raise _needs_converter("damaged Word file: a page of paragraph properties holds too many runs")
         fcs = struct.unpack_from(f"<{crun + 1}I", page, 0)
         for k in range(crun):
             offset = page[4 * (crun + 1) + 13 * k] * 2
