@@ -166,8 +166,8 @@ def main() -> None:
         at = walls.index(sorted(walls)[len(walls) // 2])
         st = stages[at]
         accounted = sum(v for k, v in st.items()
-                        if k in ("fingerprint", "cache_load", "parse_wall", "cache_save", "assemble", "validate",
-                                 "checks", "write", "parquet"))
+                        if k in ("fingerprint", "cache_load", "parse_wall", "cache_save", "assemble",
+                                 "validate", "checks", "write", "parquet"))
         print(f"\nn={n:,}: median full build {median:.1f} s ({n / median:,.0f} reports/s), "
               f"peak {max(peaks) / 2**20:,.0f} MiB; "
               f"unchanged re-run {rerun:.1f} s ({100 * rerun / median:.0f} %)")

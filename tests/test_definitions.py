@@ -22,14 +22,15 @@ TABLES = {"raw_file", "dim_report", "fact_application", "fact_proactive_disclosu
 def test_asset_graph_from_raw_files_to_every_contract_table():
     graph = definitions.defs().resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == TABLES | {"raw_report_files", "parsed_reports", "disclosure_warehouse", "warehouse_parquet"}
+    assert keys == TABLES | {"raw_report_files", "parsed_reports", "disclosure_warehouse",
+                             "warehouse_parquet"}
     # lineage starts at the files: the raw folder is an asset of its own, upstream of the parse
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("parsed_reports")).parent_keys} == {
         "raw_report_files"}
     warehouse_deps = {k.to_user_string() for k in graph.get(dg.AssetKey("disclosure_warehouse")).parent_keys}
     assert warehouse_deps == TABLES
-    assert {k.to_user_string() for k in graph.get(dg.AssetKey("fact_application")).parent_keys} == {"parsed_reports"}
-    assert {k.to_user_string() for k in graph.get(dg.AssetKey("dq_finding")).parent_keys} == {"parsed_reports"}
+    for table in ("fact_application", "dq_finding"):
+        assert {k.to_user_string() for k in graph.get(dg.AssetKey(table)).parent_keys} == {"parsed_reports"}
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("warehouse_parquet")).parent_keys} == {
         "disclosure_warehouse"}
     for key in graph.get_all_asset_keys():
@@ -121,7 +122,8 @@ def test_with_parse_partitions_the_schedule_and_the_sensor_start_a_run_over_ever
     assert schedule.job_name == "build_warehouse"
     tick = schedule.evaluate_tick(dg.build_schedule_context())
     assert len(tick.run_requests) == 1
-    assert {k: v for k, v in tick.run_requests[0].tags.items() if k.startswith("dagster/asset_partition")} == every
+    tags = tick.run_requests[0].tags
+    assert {k: v for k, v in tags.items() if k.startswith("dagster/asset_partition")} == every
     sensor = partitioned.resolve_sensor_def("new_raw_files")
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
     resources = {"raw_folder": RawFolder(path=str(tmp_path))}

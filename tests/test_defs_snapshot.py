@@ -53,7 +53,8 @@ def graph_snapshot(defs: dg.Definitions) -> dict:
                         "default_status": s.default_status.value,
                         "minimum_interval_seconds": s.minimum_interval_seconds}
                for s in sorted(defs.sensors or [], key=lambda s: s.name)}
-    return {"assets": assets, "asset_checks": checks, "jobs": jobs, "schedules": schedules, "sensors": sensors}
+    return {"assets": assets, "asset_checks": checks, "jobs": jobs, "schedules": schedules,
+            "sensors": sensors}
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))

@@ -44,7 +44,8 @@ def test_run_succeeds_and_every_check_is_evaluated(seeds_build):
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     assert {e.check_name for e in evaluations} == {
-        "application_balance", "application_row_total", "application_outcome_total", "review_litigation_total",
+        "application_balance", "application_row_total", "application_outcome_total",
+        "review_litigation_total",
         "incomplete_table", "missing_section", "channel_sum_mismatch", "text_table_mismatch",
         "carryover_mismatch", "duplicate_report", "missing_metadata", "value_out_of_range",
         "too_many_findings", "in_force_mismatch", "prose_year_mismatch", "processing_fee_conflict",
@@ -70,7 +71,8 @@ def test_seed_warehouse_matches_the_golden_file(seeds_build, seeds_golden):
 def test_bad_files_are_rejected_with_reasons(seeds_build):
     _, warehouse = seeds_build
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = dict(con.execute("SELECT source_path, status || ': ' || coalesce(error, '') FROM raw_file").fetchall())
+        rows = dict(con.execute("SELECT source_path, status || ': ' || coalesce(error, '') "
+                                "FROM raw_file").fetchall())
     assert rows["empty.txt"] == "rejected: empty file"
     assert rows["random.txt"].startswith("rejected: binary")
     assert rows["notice.txt"].startswith("rejected: not a government information disclosure annual report")
@@ -135,7 +137,8 @@ def test_parse_step_as_partitions_builds_the_same_warehouse(tmp_path, seeds_gold
         result = job.execute_in_process(asset_selection=[dg.AssetKey("parsed_reports")], partition_key=key,
                                         instance=instance)
         assert result.success
-        files_per_partition.append(result.asset_materializations_for_node("parsed_reports")[0].metadata["files"].value)
+        parsed = result.asset_materializations_for_node("parsed_reports")[0]
+        files_per_partition.append(parsed.metadata["files"].value)
     assert sum(files_per_partition) == 5
     downstream = [k for k in job.asset_layer.selected_asset_keys if k.to_user_string() != "parsed_reports"]
     result = job.execute_in_process(asset_selection=downstream, instance=dg.DagsterInstance.ephemeral())
@@ -144,8 +147,8 @@ def test_parse_step_as_partitions_builds_the_same_warehouse(tmp_path, seeds_gold
         assert compare(seeds_golden, con) == []
     assert (warehouse.parent / "disclosure.parquet" / "fact_application" / "report_year=2024").is_dir()
     labels = warehouse.parent / "disclosure.parquet" / "dim_applicant" / "dim_applicant.parquet"
-    assert duckdb.sql(f"SELECT label_zh FROM '{labels}' WHERE applicant = 'legal_service_org'").fetchone() == (
-        "法律服务机构",)  # the Chinese labels travel with the Parquet export
+    label = duckdb.sql(f"SELECT label_zh FROM '{labels}' WHERE applicant = 'legal_service_org'").fetchone()
+    assert label == ("法律服务机构",)  # the Chinese labels travel with the Parquet export
     # a file added after its partition was parsed is not accounted: the blocking check stops the publish
     shutil.copy(next(RAW.glob("004_*.txt")), raw / "added_later.txt")
     result = job.execute_in_process(asset_selection=downstream, instance=instance, raise_on_error=False)
@@ -160,8 +163,8 @@ def test_parse_step_as_partitions_builds_the_same_warehouse(tmp_path, seeds_gold
                  for e in result.get_asset_check_evaluations() if e.check_name == "every_file_accounted"]
     assert accounted == [(True, 6, 6)]
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("SELECT status FROM raw_file WHERE source_path = 'added_later.txt'").fetchone() == (
-            "parsed",)
+        added = con.execute("SELECT status FROM raw_file WHERE source_path = 'added_later.txt'").fetchone()
+        assert added == ("parsed",)
 
 
 def test_a_partition_never_parsed_is_named_with_the_command_that_parses_it(tmp_path):
@@ -196,7 +199,8 @@ def test_a_content_parsed_in_two_partitions_is_published_once(tmp_path):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw_file").fetchone()[0] == 6
         assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5
-        per_report = con.execute("SELECT count(*), count(DISTINCT (row_code, applicant)) FROM fact_application "
+        per_report = con.execute("SELECT count(*), count(DISTINCT (row_code, applicant)) "
+                                 "FROM fact_application "
                                  "WHERE report_id = (SELECT report_id FROM raw_file WHERE source_path = ?)",
                                  [copy_name]).fetchone()
         assert per_report == (175, 175)
