@@ -1,17 +1,20 @@
-"""Asset checks, evaluated in the step that builds the tables (no extra steps per check).
+"""Asset checks.
 
-- One check per data-quality check of the codebook, on the table it concerns. The findings are rows
-  of `dq_finding`; a check passes when it found nothing. They warn rather than block: a report's own
-  arithmetic errors are data to publish, not a reason to withhold the warehouse.
-- Two structural checks that block publication when they fail: every raw file has its `raw_file`
-  row, and every parsed report has the full application grid of its format.
+- One check per data-quality check of the codebook, on the table it concerns, all evaluated in one
+  step after dq_finding is staged (`finding_checks`). The findings are rows of `dq_finding`; a check
+  passes when it found nothing. They warn rather than block: a report's own arithmetic errors are
+  data to publish, not a reason to withhold the warehouse.
+- Two structural checks that block publication when they fail, evaluated in the step that builds
+  the tables: every raw file has its `raw_file` row, and every parsed report has the full
+  application grid of its format.
 """
 
 import dagster as dg
 import polars as pl
 
+from assets.resources import Warehouse
+
 from pipeline.core import codebook as cb
-from pipeline.core.warehouse import SegmentedTable
 
 CHECK_EVERY_FILE_ACCOUNTED = "every_file_accounted"
 CHECK_FULL_APPLICATION_GRID = "full_application_grid"
@@ -21,8 +24,8 @@ STRUCTURAL_CHECKS = (
      "Every file found under the raw folder has exactly one raw_file row (nothing silently skipped). Blocks "
      "publication when it fails."),
     (CHECK_FULL_APPLICATION_GRID, "fact_application",
-     "Every parsed report has every row × applicant cell of its format's §三 grid (NULL where the source is "
-     "blank). Blocks publication when it fails."),
+     "Every parsed report has every row × applicant cell of its format's §三 grid (NULL where the source "
+     "is blank). Blocks publication when it fails."),
 )
 
 # incomplete_table concerns one of the three statistics tables: its findings name the section first
@@ -48,14 +51,16 @@ def _concerns(check: cb.CheckDef, table: str) -> pl.Expr:
     return section == next(s for s, t in INCOMPLETE_TABLE_BY_SECTION.items() if t == table)
 
 
-CHECK_SPECS = [
-    *(dg.AssetCheckSpec(c.name, asset=table, description=c.description, blocking=False)
-      for c in cb.CHECKS for table in check_tables(c)),
-    *(dg.AssetCheckSpec(name, asset=table, description=text, blocking=True) for name, table, text in STRUCTURAL_CHECKS),
-]
+FINDING_CHECK_SPECS = [dg.AssetCheckSpec(c.name, asset=table, description=c.description, blocking=False,
+                                         additional_deps=["dq_finding"] if table != "dq_finding" else None)
+                       for c in cb.CHECKS for table in check_tables(c)]
+STRUCTURAL_CHECK_SPECS = [dg.AssetCheckSpec(name, asset=table, description=text, blocking=True)
+                          for name, table, text in STRUCTURAL_CHECKS]
+CHECK_SPECS = [*FINDING_CHECK_SPECS, *STRUCTURAL_CHECK_SPECS]
 
 
 def finding_check_results(findings: pl.DataFrame) -> list[dg.AssetCheckResult]:
+    """One result per codebook check and table, from the rows of dq_finding."""
     by_check = {name: findings.filter(pl.col("check_name") == name) for name in cb.CHECK_NAMES}
     results = []
     for check in cb.CHECKS:
@@ -71,15 +76,34 @@ def finding_check_results(findings: pl.DataFrame) -> list[dg.AssetCheckResult]:
     return results
 
 
-def structural_check_results(files_found: int, frames: dict) -> list[dg.AssetCheckResult]:
-    raw_file, reports, app = frames["raw_file"], frames["dim_report"], frames["fact_application"]
-    cells = app.count if isinstance(app, SegmentedTable) else app.height
-    expected = sum(len(cb.application_row_codes(f)) * len(cb.APPLICANT_CODES) * n
-                   for f, n in reports.group_by("format_version").len().iter_rows())
-    return [
-        dg.AssetCheckResult(asset_key="raw_file", check_name=CHECK_EVERY_FILE_ACCOUNTED,
-                            passed=raw_file.height == files_found and raw_file["source_path"].n_unique() == files_found,
-                            metadata={"files_found": files_found, "raw_file_rows": raw_file.height}),
-        dg.AssetCheckResult(asset_key="fact_application", check_name=CHECK_FULL_APPLICATION_GRID,
-                            passed=cells == expected, metadata={"cells": cells, "expected": expected}),
-    ]
+def structural_check_results(files_found: int, tables: dict) -> list[dg.AssetCheckResult]:
+    """The two blocking checks, each when its table is built in this step."""
+    results = []
+    if "raw_file" in tables:
+        raw_file = tables["raw_file"].read()
+        results.append(dg.AssetCheckResult(
+            asset_key="raw_file", check_name=CHECK_EVERY_FILE_ACCOUNTED,
+            passed=raw_file.height == files_found and raw_file["source_path"].n_unique() == files_found,
+            metadata={"files_found": files_found, "raw_file_rows": raw_file.height}))
+    if "fact_application" in tables and "dim_report" in tables:
+        cells = tables["fact_application"].rows
+        expected = sum(len(cb.application_row_codes(f)) * len(cb.APPLICANT_CODES) * n
+                       for f, n in tables["dim_report"].read().group_by("format_version").len().iter_rows())
+        results.append(dg.AssetCheckResult(
+            asset_key="fact_application", check_name=CHECK_FULL_APPLICATION_GRID,
+            passed=cells == expected, metadata={"cells": cells, "expected": expected}))
+    return results
+
+
+@dg.multi_asset_check(specs=FINDING_CHECK_SPECS, can_subset=True, name="finding_checks",
+                      description="The codebook's data-quality checks, read from the staged dq_finding.")
+def finding_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
+    tables, keys = warehouse.staged(["dq_finding"])
+    if keys["dq_finding"] is None:
+        raise dg.Failure(f"dq_finding has not been built for {warehouse.file}: materialise it first")
+    selected = context.selected_asset_check_keys
+    yield from (r for r in finding_check_results(tables["dq_finding"].read()) if result_key(r) in selected)
+
+
+def result_key(result: dg.AssetCheckResult) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(dg.AssetKey.from_coercible(result.asset_key), result.check_name)

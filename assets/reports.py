@@ -2,14 +2,17 @@
 
 import time
 import zlib
+from collections import Counter
 
 import dagster as dg
 import polars as pl
 
+from assets import SINGLE_RUN, beta_parameter
 from assets.resources import RawFolder, Warehouse
 from pipeline.core import codebook as cb
 from pipeline.core import normalize
-from pipeline.core.build import ParseRun, cache_dir_for, guard_raw_folder, parse_folder, start_run
+from pipeline.core.build import (ParseManifest, ParseRun, cache_dir_for, guard_raw_folder, parse_folder,
+                                 start_run)
 from pipeline.core.files import display_name
 from pipeline.core.warehouse import acquire_lock, lock_path_for, release_lock
 
@@ -36,7 +39,8 @@ def progress_logger(context: dg.AssetExecutionContext, what: str):
             last[:] = [done, now]
             rate = done / max(now - started, 1e-9)
             left = (total - done) / rate if rate else 0
-            context.log.info(f"{what}: {done:,}/{total:,} files ({rate:,.0f} files/s, about {left:,.0f} s left)")
+            context.log.info(f"{what}: {done:,}/{total:,} files ({rate:,.0f} files/s, "
+                             f"about {left:,.0f} s left)")
     return progress
 
 
@@ -64,10 +68,11 @@ def parse_metadata(run: ParseRun, raw_root) -> dict:
 
 
 PARSE_DESCRIPTION = (
-    "Every file under the raw folder (DISCLOSURE_RAW_DIR, recursive), fingerprinted, then each new content read "
-    "and parsed into a typed record on a process pool, or rejected with a reason. Contents parsed before (same "
-    "sha256, same parser version) come from the parse cache beside the warehouse. Output: the files and the "
-    "per-content frames that the contract tables are assembled from.")
+    "Every file under the raw folder (DISCLOSURE_RAW_DIR, recursive), fingerprinted, then each new "
+    "content read and parsed into a typed record on a process pool, or rejected with a reason. Contents "
+    "parsed before (same sha256, same parser version) come from the parse cache beside the warehouse. "
+    "Output: a manifest of what was written to the parse cache (one per partition), kept beside it; the "
+    "table assets read the cache.")
 
 
 def partition_of(source_path: str, partitions: int) -> str:
@@ -75,51 +80,85 @@ def partition_of(source_path: str, partitions: int) -> str:
     return f"{zlib.crc32(source_path.encode('utf-8')) % partitions:03d}"
 
 
+def partition_keys(partitions: int) -> list[str]:
+    return [f"{i:03d}" for i in range(partitions)]
+
+
 def make_parsed_reports(partitions: int = 0) -> dg.AssetsDefinition:
     """The parse asset; with `partitions` > 0, one Dagster partition per slice of the files (hash
-    of the path), each with its own cache, so that an executor can run the slices on many machines."""
-    partitions_def = (dg.StaticPartitionsDefinition([f"{i:03d}" for i in range(partitions)])
-                      if partitions else None)
+    of the path), each with its own cache, so that an executor can run the slices on many machines
+    (a backfill: one run per partition) or one run can parse them all (a partition range)."""
+    partitions_def = dg.StaticPartitionsDefinition(partition_keys(partitions)) if partitions else None
 
-    @dg.asset(name="parsed_reports", group_name=GROUP, kinds={"python", "parquet"}, owners=["team:disclosure-data"],
-              description=PARSE_DESCRIPTION, partitions_def=partitions_def, deps=[RAW_FILES])
     def parsed_reports(context: dg.AssetExecutionContext, raw_folder: RawFolder,
-                       warehouse: Warehouse) -> dg.Output[dict[str, pl.DataFrame]]:
+                       warehouse: Warehouse) -> dg.Output[list[ParseManifest]]:
         started = time.perf_counter()
-        cache_dir = cache_dir_for(warehouse.file)
         if partitions_def is None:
-            # one build at a time over the whole run: held until the run's last step (or its process) ends
-            acquire_lock(lock_path_for(warehouse.file), str(warehouse.file))
-            try:
-                start_run(warehouse.file, context.log.info)
-                refs = guard_raw_folder(raw_folder.root, None, warehouse.file, raw_folder.max_shrink,
-                                        raw_folder.allow_shrink)
-            except BaseException:
-                release_lock(lock_path_for(warehouse.file))
-                raise
+            runs = [_parse_all(context, raw_folder, warehouse)]
         else:
             refs = guard_raw_folder(raw_folder.root, None, warehouse.file, 1.0, True)
-            key = context.partition_key
-            refs = [r for r in refs if partition_of(r.source_path, partitions) == key]
-            cache_dir = cache_dir / f"partition-{key}"
-            context.log.info(f"partition {key}: {len(refs):,} files")
-        try:
-            run = parse_folder(raw_folder.root, cache_dir, workers=raw_folder.workers or None,
-                               max_bytes=raw_folder.max_file_bytes, refs=refs, budget=raw_folder.budget,
-                               progress=progress_logger(context, "parsed"), log=context.log.warning)
-        except BaseException:
-            release_lock(lock_path_for(warehouse.file))
-            raise
-        context.log.info(f"{run.files:,} files: {run.parsed_now:,} contents parsed, {run.from_cache:,} from the "
-                         f"cache, in {time.perf_counter() - started:.1f} s")
-        for path, error in rejected_files(run).filter(pl.col("status") == cb.STATUS_REJECTED).select(
-                "source_path", "error").head(200).iter_rows():
-            context.log.warning(f"rejected {path}: {display_name(error or '')}")  # one line, always
+            runs = [_parse_partition(context, raw_folder, warehouse, refs, key, partitions)
+                    for key in context.partition_keys]
         context.log_event(dg.AssetObservation(asset_key=RAW_FILES.key, metadata={
-            "files": run.files, "bytes": int(run.files_frame["bytes"].sum() or 0),
+            "files": sum(run.files for run, _ in runs),
+            "bytes": sum(int(run.files_frame["bytes"].sum() or 0) for run, _ in runs),
             "raw_folder": dg.MetadataValue.path(str(raw_folder.root.resolve()))}))
-        return dg.Output(run.to_parts(), metadata={
+        run = runs[0][0] if len(runs) == 1 else _summed([r for r, _ in runs])
+        return dg.Output([manifest for _, manifest in runs], metadata={
             **parse_metadata(run, raw_folder.root.resolve()),
-            "seconds": round(time.perf_counter() - started, 3)})
+            "partitions": len(runs), "seconds": round(time.perf_counter() - started, 3)})
 
-    return parsed_reports
+    with beta_parameter():
+        return dg.asset(name="parsed_reports", group_name=GROUP, kinds={"python", "parquet"},
+                        owners=["team:disclosure-data"], description=PARSE_DESCRIPTION,
+                        partitions_def=partitions_def, deps=[RAW_FILES],
+                        io_manager_key="parse_manifest_io_manager",
+                        backfill_policy=SINGLE_RUN)(parsed_reports)
+
+
+def _parse_all(context, raw_folder: RawFolder, warehouse: Warehouse) -> tuple[ParseRun, ParseManifest]:
+    cache_dir = cache_dir_for(warehouse.file)
+    # one build at a time over the whole run: held until the run's last step (or its process) ends
+    acquire_lock(lock_path_for(warehouse.file), str(warehouse.file))
+    try:
+        start_run(warehouse.file, context.log.info)
+        refs = guard_raw_folder(raw_folder.root, None, warehouse.file, raw_folder.shrink_share,
+                                raw_folder.shrink_allowed)
+        run = _parse(context, raw_folder, cache_dir, refs)
+    except BaseException:
+        release_lock(lock_path_for(warehouse.file))
+        raise
+    return run, run.manifest(cache_dir)
+
+
+def _parse_partition(context, raw_folder: RawFolder, warehouse: Warehouse, refs, key: str,
+                     partitions: int) -> tuple[ParseRun, ParseManifest]:
+    refs = [r for r in refs if partition_of(r.source_path, partitions) == key]
+    context.log.info(f"partition {key}: {len(refs):,} files")
+    cache_dir = cache_dir_for(warehouse.file) / f"partition-{key}"
+    run = _parse(context, raw_folder, cache_dir, refs)
+    return run, run.manifest(cache_dir, key)
+
+
+def _parse(context, raw_folder: RawFolder, cache_dir, refs) -> ParseRun:
+    started = time.perf_counter()
+    run = parse_folder(raw_folder.root, cache_dir, workers=raw_folder.workers or None,
+                       max_bytes=raw_folder.max_file_bytes, refs=refs, budget=raw_folder.budget,
+                       progress=progress_logger(context, "parsed"), log=context.log.warning)
+    context.log.info(f"{run.files:,} files: {run.parsed_now:,} contents parsed, {run.from_cache:,} from the "
+                     f"cache, in {time.perf_counter() - started:.1f} s")
+    for path, error in rejected_files(run).filter(pl.col("status") == cb.STATUS_REJECTED).select(
+            "source_path", "error").head(200).iter_rows():
+        context.log.warning(f"rejected {path}: {display_name(error or '')}")  # one line, always
+    return run
+
+
+def _summed(runs: list[ParseRun]) -> ParseRun:
+    """Several partitions' parse runs as one, for the step's metadata."""
+    seconds = Counter()
+    for run in runs:
+        seconds.update(run.seconds)
+    units = {t: pl.concat([r.units[t] for r in runs]) for t in runs[0].units}
+    return ParseRun(pl.concat([r.files_frame for r in runs]), units, runs[0].segment_dir,
+                    sum(r.files for r in runs), sum(r.parsed_now for r in runs),
+                    sum(r.from_cache for r in runs), seconds)

@@ -32,17 +32,37 @@ def folder_digest(raw_folder: RawFolder) -> tuple[str, int]:
     return digest.hexdigest()[:32], len(refs)
 
 
-def make_new_files_sensor(job) -> dg.SensorDefinition:
+def whole_build_tags(partitions: int) -> dict[str, str]:
+    """Tags of a run of build_warehouse over every parse partition (none when the parse is one step)."""
+    if not partitions:
+        return {}
+    return {"dagster/asset_partition_range_start": "000",
+            "dagster/asset_partition_range_end": f"{partitions - 1:03d}"}
+
+
+def make_new_files_sensor(job, partitions: int = 0) -> dg.SensorDefinition:
     @dg.sensor(name="new_raw_files", job=job, minimum_interval_seconds=60,
                default_status=dg.DefaultSensorStatus.STOPPED,
-               description="Starts build_warehouse when files under the raw folder are added, changed or removed.")
+               description="Starts build_warehouse (every partition) when files under the raw folder are "
+                           "added, changed or removed.")
     def new_raw_files(context: dg.SensorEvaluationContext, raw_folder: RawFolder):
         digest, count = folder_digest(raw_folder)
         if digest == context.cursor:
             return dg.SkipReason(f"no change under {raw_folder.root} ({count} files)")
         context.update_cursor(digest)
-        return dg.RunRequest(run_key=digest, tags={"trigger": "new_raw_files", "files": str(count)})
+        return dg.RunRequest(run_key=digest, tags={"trigger": "new_raw_files", "files": str(count),
+                                                   **whole_build_tags(partitions)})
     return new_raw_files
+
+
+def make_nightly_schedule(job, partitions: int = 0) -> dg.ScheduleDefinition:
+    @dg.schedule(name="nightly_warehouse_build", job=job, cron_schedule="0 2 * * *",
+                 execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING,
+                 description="Rebuild the warehouse from the raw folder every night at 02:00 China time "
+                             "(every parse partition, in one run).")
+    def nightly_warehouse_build(context: dg.ScheduleEvaluationContext):
+        return dg.RunRequest(tags=whole_build_tags(partitions))
+    return nightly_warehouse_build
 
 
 def alert_text(job: str, run_id: str, message: str | None) -> str:

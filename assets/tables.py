@@ -6,20 +6,28 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
-from assets.checks import CHECK_SPECS, finding_check_results, structural_check_results
-from assets.resources import RawFolder, Warehouse
-from pipeline.core import normalize
-from pipeline.core.build import (CONTRACT_TABLES, build_digest, checked_tables, ensure_quality_report,
-                                  parquet_dir_for, published_digest, publish_warehouse)
+from assets import SINGLE_RUN, beta_parameter
+from assets.checks import STRUCTURAL_CHECK_SPECS, result_key, structural_check_results
+from assets.resources import RawFolder, Warehouse, stage_key
+from pipeline.core import catalog, normalize
+from pipeline.core.build import (CONTRACT_TABLES, ParseManifest, build_digest, checked_tables,
+                                 ensure_quality_report, parquet_dir_for, published_digest)
 from pipeline.core.files import discover
 from pipeline.core.quality_report import quality_report_path, write_quality_report
-from pipeline.core import catalog
-from pipeline.core.warehouse import SegmentedTable, build_lock, export_parquet, lock_path_for, release_lock
+from pipeline.core.warehouse import Table, build_lock, export_parquet, lock_path_for, release_lock
 from schemas.tables import TABLE_MODELS
 
 GROUP = "warehouse"
 ALL_TABLES = CONTRACT_TABLES  # one asset each, in the contract's order (dq_finding last)
 OWNERS = ["team:disclosure-data"]
+
+
+def beta_asset(**kwargs):
+    """`@dg.asset` with the graph's single-run backfill policy."""
+    def decorate(fn):
+        with beta_parameter():
+            return dg.asset(backfill_policy=SINGLE_RUN, **kwargs)(fn)
+    return decorate
 
 
 def column_schema(table: str) -> dg.TableSchema:
@@ -30,17 +38,15 @@ def column_schema(table: str) -> dg.TableSchema:
         for name, col in model.columns.items()])
 
 
-def validated(table: str, frame):
-    """The frame checked against its pandera model; a failure fails the asset with the cases.
+def validated(name: str, table: Table) -> Table:
+    """The table checked against its pandera model; a failure fails the asset with the cases.
     Grid tables in Parquet segments were checked batch by batch by the parse workers."""
-    if isinstance(frame, SegmentedTable):
-        return frame
     try:
-        return TABLE_MODELS[table].validate(frame, lazy=True)
+        return table.validated(TABLE_MODELS[name])
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         raise dg.Failure(
-            description=f"{table}: {cases.height} schema violations; see failure_cases",
+            description=f"{name}: {cases.height} schema violations; see failure_cases",
             metadata={"failure_cases": dg.MetadataValue.md(_markdown(cases.head(50))),
                       "violations": cases.height},
         ) from exc
@@ -53,61 +59,87 @@ def _markdown(df: pl.DataFrame) -> str:
     return "\n".join(rows)
 
 
-def table_metadata(table: str, frame) -> dict:
-    meta = {"dagster/column_schema": column_schema(table), "dagster/table_name": f"main.{table}"}
-    if isinstance(frame, SegmentedTable):  # rows in Parquet segments: counted by the workers, no preview
-        return {**meta, "dagster/row_count": frame.count, "parquet_segments": len(frame.files)}
-    return {**meta, "dagster/row_count": frame.height, "preview": dg.MetadataValue.md(_markdown(frame.head(5)))}
+def table_metadata(name: str, table: Table) -> dict:
+    return {"dagster/column_schema": column_schema(name), "dagster/table_name": f"main.{name}",
+            "dagster/row_count": table.rows, "preview": dg.MetadataValue.md(_markdown(table.head(5)))}
 
 
-@dg.multi_asset(
-    group_name=GROUP,
-    outs={t: dg.AssetOut(description=TABLE_MODELS[t].__doc__, kinds={"polars", "pandera"}, owners=OWNERS,
-                         is_required=True)
-          for t in ALL_TABLES},
-    ins={"parsed_reports": dg.AssetIn()},
-    check_specs=CHECK_SPECS,
-)
-def report_tables(context: dg.AssetExecutionContext, parsed_reports: dict, raw_folder: RawFolder):
-    """Assemble the contract tables from the parse output(s), validate each with its pandera model,
-    run the data-quality checks into dq_finding, and report every asset check."""
+TABLE_SPECS = [dg.AssetSpec(t, group_name=GROUP, description=TABLE_MODELS[t].__doc__,
+                            kinds={"polars", "pandera"}, owners=OWNERS, deps=["parsed_reports"],
+                            skippable=True)
+               for t in ALL_TABLES]
+
+
+def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[ParseManifest],
+                  raw_folder: RawFolder, warehouse: Warehouse):
+    """Assemble the contract tables from the parse manifests (one, or one per partition), validate
+    each selected table with its pandera model, stage it through the warehouse resource, and report
+    its asset checks. A table materialised without disclosure_warehouse in the run is published on
+    its own: replaced in the published warehouse."""
     started = time.perf_counter()
-    # one parse output, or {partition key: output} when the parse step runs as partitions
-    parts = [parsed_reports] if "files" in parsed_reports else list(parsed_reports.values())
+    selected = [t for t in ALL_TABLES if dg.AssetKey(t) in context.selected_asset_keys]
     t = time.perf_counter()
-    frames = checked_tables(parts)
+    built = checked_tables([m.parts() for m in parsed_reports])
     check_seconds = time.perf_counter() - t
-    # one parse step found the files in this run; partitions may have been parsed before a file was
-    # added (or removed): every_file_accounted then compares with the folder as it is now
-    files_found = parts[0]["files"].height if len(parts) == 1 else len(discover(raw_folder.root))
-    context.log.info(f"assembled {frames['dim_report'].height:,} reports from {len(parts)} parse output(s) "
-                     f"in {time.perf_counter() - started:.1f} s")
+    # partitions may have been parsed before a file was added (or removed): every_file_accounted then
+    # compares with the folder as it is now
+    files_found = (parsed_reports[0].files if len(parsed_reports) == 1 and parsed_reports[0].partition is None
+                   else len(discover(raw_folder.root)))
+    context.log.info(f"assembled {built['dim_report'].rows:,} reports from {len(parsed_reports)} parse "
+                     f"manifest(s) in {time.perf_counter() - started:.1f} s")
     t = time.perf_counter()
-    frames = {table: validated(table, frame) for table, frame in frames.items()}
+    tables = {name: validated(name, built[name]) for name in selected}
     validate_seconds = time.perf_counter() - t
-    timing = {"seconds": round(time.perf_counter() - started, 3), "validate_seconds": round(validate_seconds, 3),
-              "checks_seconds": round(check_seconds, 3)}
-    for table in ALL_TABLES:
-        yield dg.Output(frames[table], output_name=table, metadata={
-            **table_metadata(table, frames[table]), **(timing if table == "dq_finding" else {})})
-    yield from structural_check_results(files_found, frames)
-    yield from finding_check_results(frames["dq_finding"])
+    warehouse.stage(tables, stage_key(parsed_reports))
+    alone = DISCLOSURE_WAREHOUSE not in _run_assets(context)
+    if alone:  # no publishing step in this run: the tables go into the published warehouse now
+        with build_lock(warehouse.file):
+            counts = warehouse.replace(tables)
+        context.log.info(f"replaced {', '.join(counts)} in {warehouse.file}")
+    timing = {"seconds": round(time.perf_counter() - started, 3),
+              "validate_seconds": round(validate_seconds, 3), "checks_seconds": round(check_seconds, 3)}
+    for name in selected:
+        yield dg.MaterializeResult(asset_key=name, metadata={
+            **table_metadata(name, tables[name]), "published_alone": alone,
+            **(timing if name == "dq_finding" else {})})
+    built.update(tables)
+    yield from (c for c in structural_check_results(files_found, built)
+                if result_key(c) in context.selected_asset_check_keys)
 
 
+with beta_parameter():
+    report_tables = dg.multi_asset(name="report_tables", specs=TABLE_SPECS,
+                                   ins={"parsed_reports": dg.AssetIn()}, check_specs=STRUCTURAL_CHECK_SPECS,
+                                   can_subset=True, backfill_policy=SINGLE_RUN)(report_tables)
 
-@dg.asset(
-    group_name=GROUP, kinds={"duckdb"}, owners=OWNERS,
-    ins={t: dg.AssetIn() for t in ALL_TABLES},
-    description="The DuckDB warehouse file (DISCLOSURE_WAREHOUSE): every contract table written through "
-                "Arrow into a new file, then published by an atomic rename so open read-only sessions keep "
-                "working and a failed build leaves the previous warehouse intact. Inside it, beside the "
-                "contract tables: the label tables (" + ", ".join(catalog.LABEL_TABLES) + ") and the views ("
+DISCLOSURE_WAREHOUSE = dg.AssetKey("disclosure_warehouse")
+
+
+def _run_assets(context: dg.AssetExecutionContext) -> set[dg.AssetKey]:
+    """The assets this run materialises (all of its job when it names none)."""
+    selection = context.run.asset_selection
+    return set(selection) if selection else set(context.job_def.asset_layer.selected_asset_keys)
+
+
+@beta_asset(
+    group_name=GROUP, kinds={"duckdb"}, owners=OWNERS, deps=ALL_TABLES,
+    description="The DuckDB warehouse file (DISCLOSURE_WAREHOUSE): every contract table, as staged by its "
+                "asset, written through Arrow into a new file, then published by an atomic rename so open "
+                "read-only sessions keep working and a failed build leaves the previous warehouse intact. "
+                "Inside it, beside the contract tables: the label tables ("
+                + ", ".join(catalog.LABEL_TABLES) + ") and the views ("
                 + ", ".join([*catalog.VIEWS, "v_catalog"]) + "), every column commented.",
 )
-def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse, **tables):
+def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse):
     started = time.perf_counter()
-    summary = normalize.summary_markdown(tables["raw_file"], tables["dq_finding"])
-    digest = build_digest(tables["raw_file"])
+    tables, keys = warehouse.staged(ALL_TABLES)
+    missing = [t for t, k in keys.items() if k is None]
+    if missing or len(set(keys.values())) > 1:
+        raise dg.Failure(f"the staged tables were not built from one parse ({', '.join(missing) or 'mixed'}):"
+                         " materialise every table asset together (dg launch --job build_warehouse)")
+    raw_file, findings = tables["raw_file"].read(), tables["dq_finding"].read()
+    summary = normalize.summary_markdown(raw_file, findings)
+    digest = build_digest(raw_file)
     with build_lock(warehouse.file):  # held since the parse step in a whole-job run; taken here otherwise
         unchanged = published_digest(warehouse.file) == digest
         if unchanged:  # no file, parser or layout change since the published build: keep it as it is
@@ -116,10 +148,10 @@ def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse
             report = quality_report_path(warehouse.file)
             counts: dict[str, int] = {}
         else:
-            counts = publish_warehouse({t: tables[t] for t in ALL_TABLES}, warehouse.file)
+            counts = warehouse.publish(tables)
             report = write_quality_report(warehouse.file)
             context.log.info(f"published {warehouse.file} in {time.perf_counter() - started:.1f} s")
-    for line in normalize.summary_lines(tables["raw_file"], tables["dq_finding"]):
+    for line in normalize.summary_lines(raw_file, findings):
         context.log.info(f"run summary: {line}")
     context.log.info(f"run summary: quality report {report.resolve()}")
     return dg.MaterializeResult(metadata={
@@ -136,11 +168,11 @@ def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse
     })
 
 
-@dg.asset(
+@beta_asset(
     group_name=GROUP, kinds={"parquet"}, owners=OWNERS, deps=[disclosure_warehouse],
     description="Every table of the published warehouse also as Parquet partitioned by report_year "
-                "(<warehouse>.parquet/<table>/report_year=YYYY/), for DuckDB over object storage, MotherDuck or "
-                "Spark once one DuckDB file is not enough.",
+                "(<warehouse>.parquet/<table>/report_year=YYYY/), for DuckDB over object storage, MotherDuck "
+                "or Spark once one DuckDB file is not enough.",
 )
 def warehouse_parquet(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     try:
@@ -156,7 +188,8 @@ def _export(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mater
     stamp = out / "_build_digest"
     if digest and stamp.exists() and stamp.read_text() == digest:
         context.log.info(f"{out} already holds build {digest[:12]}")
-        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out.resolve())), "unchanged": True,
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out.resolve())),
+                                              "unchanged": True,
                                               "seconds": round(time.perf_counter() - started, 3)})
     files = export_parquet(warehouse.file, out, [*ALL_TABLES, *catalog.LABEL_TABLES])
     if digest:

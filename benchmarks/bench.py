@@ -70,7 +70,8 @@ def corpus(n: int, seed: int, base: Path) -> Path:
     with ProcessPoolExecutor() as pool:
         done = sum(pool.map(_render_chunk, chunks))
     marker.write_text(str(done))
-    print(f"generated {done:,} .txt reports (5 layouts × 4 encodings) in {time.perf_counter() - t:.0f} s → {out}")
+    print(f"generated {done:,} .txt reports (5 layouts × 4 encodings) in {time.perf_counter() - t:.0f} s "
+          f"→ {out}")
     return out
 
 
@@ -91,11 +92,12 @@ def _peak_rss(proc: subprocess.Popen, peak: list[int], stop: threading.Event) ->
 def materialize(raw: Path, warehouse: Path, home: Path) -> tuple[float, int, dict]:
     env = {**os.environ, "DISCLOSURE_RAW_DIR": str(raw), "DISCLOSURE_WAREHOUSE": str(warehouse),
            "DAGSTER_HOME": str(home)}
-    cmd = [str(Path(sys.executable).with_name("dagster")), "asset", "materialize", "-m", "pipeline.definitions",
-           "--select", "*"]
+    cmd = [str(Path(sys.executable).with_name("dagster")), "asset", "materialize", "-m",
+           "pipeline.definitions", "--select", "*"]
     peak, stop = [0], threading.Event()
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
     watcher = threading.Thread(target=_peak_rss, args=(proc, peak, stop), daemon=True)
     watcher.start()
     _, err = proc.communicate()
@@ -126,7 +128,8 @@ def _stage_seconds(home: Path) -> dict:
                 out["validate"], out["checks"] = meta["validate_seconds"], meta["checks_seconds"]
                 out["assemble"] = meta["seconds"] - out["validate"] - out["checks"]
             else:
-                out[{"disclosure_warehouse": "write", "warehouse_parquet": "parquet"}.get(key, key)] = meta["seconds"]
+                stage = {"disclosure_warehouse": "write", "warehouse_parquet": "parquet"}.get(key, key)
+                out[stage] = meta["seconds"]
     instance.dispose()
     return out
 
@@ -162,19 +165,23 @@ def main() -> None:
         median = statistics.median(walls)
         at = walls.index(sorted(walls)[len(walls) // 2])
         st = stages[at]
-        accounted = sum(v for k, v in st.items() if k in ("fingerprint", "cache_load", "parse_wall", "cache_save",
-                                                          "assemble", "validate", "checks", "write", "parquet"))
+        accounted = sum(v for k, v in st.items()
+                        if k in ("fingerprint", "cache_load", "parse_wall", "cache_save", "assemble",
+                                 "validate", "checks", "write", "parquet"))
         print(f"\nn={n:,}: median full build {median:.1f} s ({n / median:,.0f} reports/s), "
-              f"peak {max(peaks) / 2**20:,.0f} MiB; unchanged re-run {rerun:.1f} s ({100 * rerun / median:.0f} %)")
+              f"peak {max(peaks) / 2**20:,.0f} MiB; "
+              f"unchanged re-run {rerun:.1f} s ({100 * rerun / median:.0f} %)")
         cpu = sum(v for k, v in st.items() if k.endswith("_cpu")) or 1
         print("  stage seconds (median run), with each stage's share of the run's wall time; the parse")
         print("  stages (*_cpu) are CPU seconds summed over the workers, with their share of that CPU time:")
-        for k in ("fingerprint", "cache_load", "parse_wall", "read_cpu", "parse_cpu", "normalise_cpu", "checks_cpu",
-                  "validate_write_cpu", "cache_save", "assemble", "validate", "checks", "write", "parquet"):
+        for k in ("fingerprint", "cache_load", "parse_wall", "read_cpu", "parse_cpu", "normalise_cpu",
+                  "checks_cpu", "validate_write_cpu", "cache_save", "assemble", "validate", "checks", "write",
+                  "parquet"):
             if k in st:
                 share = st[k] / (cpu if k.endswith("_cpu") else median)
                 print(f"    {k:18s} {st[k]:8.2f} {100 * share:5.1f} %")
-        print(f"    {'dagster (rest)':18s} {median - accounted:8.2f} {100 * (median - accounted) / median:5.1f} %\n")
+        rest = median - accounted
+        print(f"    {'dagster (rest)':18s} {rest:8.2f} {100 * rest / median:5.1f} %\n")
 
 
 if __name__ == "__main__":

@@ -32,9 +32,13 @@ def graph_snapshot(defs: dg.Definitions) -> dict:
             "kinds": sorted(node.kinds),
             "owners": list(node.owners),
             "partitions": partitions.get_partition_keys() if partitions else None,
+            "backfill_policy": node.backfill_policy.policy_type.value if node.backfill_policy else None,
+            "step": node.assets_def.node_def.name if node.is_executable else None,
             "checks": sorted(c.name for c in node.check_keys),
         }
-    checks = {f"{k.asset_key.to_user_string()}:{k.name}": {"blocking": graph.get_check_spec(k).blocking}
+    checks = {f"{k.asset_key.to_user_string()}:{k.name}": {
+        "blocking": graph.get_check_spec(k).blocking,
+        "step": graph._assets_defs_by_check_key[k].node_def.name}  # noqa: SLF001
               for k in sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name))}
     jobs = {}
     for job in sorted(defs.resolve_all_job_defs(), key=lambda j: j.name):
@@ -49,7 +53,8 @@ def graph_snapshot(defs: dg.Definitions) -> dict:
                         "default_status": s.default_status.value,
                         "minimum_interval_seconds": s.minimum_interval_seconds}
                for s in sorted(defs.sensors or [], key=lambda s: s.name)}
-    return {"assets": assets, "asset_checks": checks, "jobs": jobs, "schedules": schedules, "sensors": sensors}
+    return {"assets": assets, "asset_checks": checks, "jobs": jobs, "schedules": schedules,
+            "sensors": sensors}
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
@@ -61,3 +66,14 @@ def test_the_graph_matches_its_committed_snapshot(mode):
         path.write_text(text, encoding="utf-8")
     assert json.loads(path.read_text(encoding="utf-8")) == got, (
         f"the {mode} graph changed; if intended, rerun with DISCLOSURE_UPDATE_SNAPSHOTS=1 and commit {path}")
+
+
+def test_the_defs_folder_loads_the_same_graph(monkeypatch):
+    """What Dagster's tools load (`defs`: the defs folder, by concern) is the snapshot's graph."""
+    for name in ("DISCLOSURE_PARSE_PARTITIONS", "DISCLOSURE_EXECUTOR"):
+        monkeypatch.delenv(name, raising=False)
+    assert graph_snapshot(definitions.defs()) == graph_snapshot(definitions.build_definitions())
+    monkeypatch.setenv("DISCLOSURE_PARSE_PARTITIONS", "4")
+    monkeypatch.setenv("DISCLOSURE_EXECUTOR", "multiprocess")
+    partitioned = definitions.build_definitions(**MODES["partitioned"])
+    assert graph_snapshot(definitions.defs()) == graph_snapshot(partitioned)

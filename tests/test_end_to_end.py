@@ -44,7 +44,8 @@ def test_run_succeeds_and_every_check_is_evaluated(seeds_build):
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     assert {e.check_name for e in evaluations} == {
-        "application_balance", "application_row_total", "application_outcome_total", "review_litigation_total",
+        "application_balance", "application_row_total", "application_outcome_total",
+        "review_litigation_total",
         "incomplete_table", "missing_section", "channel_sum_mismatch", "text_table_mismatch",
         "carryover_mismatch", "duplicate_report", "missing_metadata", "value_out_of_range",
         "too_many_findings", "in_force_mismatch", "prose_year_mismatch", "processing_fee_conflict",
@@ -70,7 +71,8 @@ def test_seed_warehouse_matches_the_golden_file(seeds_build, seeds_golden):
 def test_bad_files_are_rejected_with_reasons(seeds_build):
     _, warehouse = seeds_build
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = dict(con.execute("SELECT source_path, status || ': ' || coalesce(error, '') FROM raw_file").fetchall())
+        rows = dict(con.execute("SELECT source_path, status || ': ' || coalesce(error, '') "
+                                "FROM raw_file").fetchall())
     assert rows["empty.txt"] == "rejected: empty file"
     assert rows["random.txt"].startswith("rejected: binary")
     assert rows["notice.txt"].startswith("rejected: not a government information disclosure annual report")
@@ -110,41 +112,75 @@ def test_a_failed_run_leaves_the_previous_warehouse(tmp_path, seeds_build):
         assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5
 
 
+def partitioned_job(raw, warehouse, partitions: int = 3) -> dg.JobDefinition:
+    """The code location in partitioned mode, on these folders: its job (the whole graph)."""
+    defs = definitions.build_definitions(partitions, resources={
+        "raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))})
+    return defs.resolve_job_def("build_warehouse")
+
+
+def every_partition(partitions: int = 3) -> dict[str, str]:
+    return {"dagster/asset_partition_range_start": "000",
+            "dagster/asset_partition_range_end": f"{partitions - 1:03d}"}
+
+
 def test_parse_step_as_partitions_builds_the_same_warehouse(tmp_path, seeds_golden):
     """The partitioned path, locally: each parse partition materialised on its own (as a k8s or
     celery executor would run them), then the rest of the graph over all partitions."""
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
     warehouse = tmp_path / "wh" / "disclosure.duckdb"
-    resources = {"raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))}
+    job = partitioned_job(raw, warehouse)
     instance = dg.DagsterInstance.ephemeral()
-    assets = [reports.make_parsed_reports(3), tables.report_tables, tables.disclosure_warehouse,
-              tables.warehouse_parquet]
     files_per_partition = []
     for key in ("000", "001", "002"):
-        result = dg.materialize(assets, selection="parsed_reports", partition_key=key, resources=resources,
-                                instance=instance)
+        result = job.execute_in_process(asset_selection=[dg.AssetKey("parsed_reports")], partition_key=key,
+                                        instance=instance)
         assert result.success
-        files_per_partition.append(result.asset_materializations_for_node("parsed_reports")[0].metadata["files"].value)
+        parsed = result.asset_materializations_for_node("parsed_reports")[0]
+        files_per_partition.append(parsed.metadata["files"].value)
     assert sum(files_per_partition) == 5
-    result = dg.materialize(assets, selection=dg.AssetSelection.all() - dg.AssetSelection.assets("parsed_reports"),
-                            resources=resources, instance=instance)
-    assert result.success
-    con = duckdb.connect(str(warehouse), read_only=True)
-    assert compare(seeds_golden, con) == []
+    downstream = [k for k in job.asset_layer.selected_asset_keys if k.to_user_string() != "parsed_reports"]
+    result = job.execute_in_process(asset_selection=downstream, instance=dg.DagsterInstance.ephemeral())
+    assert result.success  # another instance: the parse manifests are kept beside the parse cache
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert compare(seeds_golden, con) == []
     assert (warehouse.parent / "disclosure.parquet" / "fact_application" / "report_year=2024").is_dir()
     labels = warehouse.parent / "disclosure.parquet" / "dim_applicant" / "dim_applicant.parquet"
-    assert duckdb.sql(f"SELECT label_zh FROM '{labels}' WHERE applicant = 'legal_service_org'").fetchone() == (
-        "法律服务机构",)  # the Chinese labels travel with the Parquet export
+    label = duckdb.sql(f"SELECT label_zh FROM '{labels}' WHERE applicant = 'legal_service_org'").fetchone()
+    assert label == ("法律服务机构",)  # the Chinese labels travel with the Parquet export
     # a file added after its partition was parsed is not accounted: the blocking check stops the publish
     shutil.copy(next(RAW.glob("004_*.txt")), raw / "added_later.txt")
-    downstream = dg.AssetSelection.all() - dg.AssetSelection.assets("parsed_reports")
-    result = dg.materialize(assets, selection=downstream, resources=resources, instance=instance,
-                            raise_on_error=False)
+    result = job.execute_in_process(asset_selection=downstream, instance=instance, raise_on_error=False)
     accounted = [(e.passed, e.metadata["files_found"].value, e.metadata["raw_file_rows"].value)
                  for e in result.get_asset_check_evaluations() if e.check_name == "every_file_accounted"]
     assert accounted == [(False, 6, 5)]
     assert not result.success
+    # the job over every partition (what the schedule and the sensor start) parses it and publishes it
+    result = job.execute_in_process(instance=instance, tags=every_partition())
+    assert result.success
+    accounted = [(e.passed, e.metadata["files_found"].value, e.metadata["raw_file_rows"].value)
+                 for e in result.get_asset_check_evaluations() if e.check_name == "every_file_accounted"]
+    assert accounted == [(True, 6, 6)]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        added = con.execute("SELECT status FROM raw_file WHERE source_path = 'added_later.txt'").fetchone()
+        assert added == ("parsed",)
+
+
+def test_a_partition_never_parsed_is_named_with_the_command_that_parses_it(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    job = partitioned_job(raw, tmp_path / "wh" / "disclosure.duckdb")
+    instance = dg.DagsterInstance.ephemeral()
+    assert job.execute_in_process(asset_selection=[dg.AssetKey("parsed_reports")], partition_key="000",
+                                  instance=instance).success
+    result = job.execute_in_process(asset_selection=[dg.AssetKey("raw_file")], instance=instance,
+                                    raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert "partition 001 of parsed_reports has not been materialised" in failure.message + str(
+        failure.step_failure_data.user_failure_data or "") + str(failure.step_failure_data.error)
+    assert "dg launch --assets parsed_reports --partition 001" in str(failure.step_failure_data.error)
 
 
 def test_a_content_parsed_in_two_partitions_is_published_once(tmp_path):
@@ -157,19 +193,14 @@ def test_a_content_parsed_in_two_partitions_is_published_once(tmp_path):
     copy_name = next(f"copy_{i}.txt" for i in range(100) if reports.partition_of(f"copy_{i}.txt", 3) != home)
     shutil.copy(original, raw / copy_name)
     warehouse = tmp_path / "wh" / "disclosure.duckdb"
-    resources = {"raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))}
-    instance = dg.DagsterInstance.ephemeral()
-    assets = [reports.make_parsed_reports(3), tables.report_tables, tables.disclosure_warehouse,
-              tables.warehouse_parquet]
-    for key in ("000", "001", "002"):
-        assert dg.materialize(assets, selection="parsed_reports", partition_key=key, resources=resources,
-                              instance=instance).success
-    assert dg.materialize(assets, selection=dg.AssetSelection.all() - dg.AssetSelection.assets("parsed_reports"),
-                          resources=resources, instance=instance).success
+    result = partitioned_job(raw, warehouse).execute_in_process(instance=dg.DagsterInstance.ephemeral(),
+                                                                tags=every_partition())
+    assert result.success
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw_file").fetchone()[0] == 6
         assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5
-        per_report = con.execute("SELECT count(*), count(DISTINCT (row_code, applicant)) FROM fact_application "
+        per_report = con.execute("SELECT count(*), count(DISTINCT (row_code, applicant)) "
+                                 "FROM fact_application "
                                  "WHERE report_id = (SELECT report_id FROM raw_file WHERE source_path = ?)",
                                  [copy_name]).fetchone()
         assert per_report == (175, 175)
@@ -202,3 +233,39 @@ def test_each_run_observes_the_raw_folder(seeds_build):
     raw = [o.metadata for o in seen if o.asset_key == dg.AssetKey("raw_report_files")]
     assert len(raw) == 1 and raw[0]["files"].value == 10  # the five samples, a copy and four bad files
     assert raw[0]["bytes"].value > 20_000
+
+
+def test_each_table_asset_materialises_alone_from_the_parse_cache(tmp_path):
+    """After a full build, each contract table is materialised on its own (as from the UI), in a
+    persistent instance and as if in a new process: it is re-made from the parse cache through the
+    manifest kept beside it, and replaced in the published warehouse; the rest stays as it was."""
+    from assets import resources
+    from pipeline.core import build
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    warehouse = tmp_path / "wh" / "disclosure.duckdb"
+    job = definitions.build_definitions(resources={
+        "raw_folder": RawFolder(path=str(raw)), "warehouse": Warehouse(path=str(warehouse))}).resolve_job_def(
+        "build_warehouse")
+    (tmp_path / "home").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "home")) as instance:
+        assert job.execute_in_process(instance=instance).success
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables.ALL_TABLES}
+        assert counts["fact_application"] == 5 * 25 * 7 and counts["dim_report"] == 5
+        for table in tables.ALL_TABLES:
+            build._PARTS.clear()  # noqa: SLF001  (a new process: nothing kept in memory)
+            resources._STAGED.clear()  # noqa: SLF001
+            with duckdb.connect(str(warehouse)) as con:
+                con.execute(f"DELETE FROM {table}")
+            result = job.execute_in_process(instance=instance, asset_selection=[dg.AssetKey(table)])
+            assert result.success, table
+            made = [m.asset_key.to_user_string() for m in result.get_asset_materialization_events()]
+            assert made == [table]
+            materialization = result.asset_materializations_for_node("report_tables")[0]
+            assert materialization.metadata["published_alone"].value is True
+            assert materialization.metadata["dagster/row_count"].value == counts[table]
+            with duckdb.connect(str(warehouse), read_only=True) as con:
+                now = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables.ALL_TABLES}
+            assert now == counts, table

@@ -48,8 +48,8 @@ def test_hostile_files_beside_the_samples_build_in_one_run(tmp_path, raw, seeds_
     warehouse = tmp_path / "wh" / "disclosure.duckdb"
     job = definitions.defs().resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), resources={
-        "raw_folder": RawFolder(path=str(raw), file_seconds=SMALL.seconds,
-                                file_memory_bytes=SMALL.memory_bytes),
+        "raw_folder": RawFolder(path=str(raw), file_seconds=str(SMALL.seconds),
+                                file_memory_mb=str(SMALL.memory_bytes / 2**20)),
         "warehouse": Warehouse(path=str(warehouse))})
     assert result.success
     checks_passed = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}

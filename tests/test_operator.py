@@ -45,7 +45,9 @@ def test_the_readme_build_sets_up_the_home_and_the_ui_line_uses_it():
     assert "deploy/dagster-daemon.service" in README and "systemctl enable --now dagster-daemon" in README
 
 
-def test_the_readme_build_logs_at_info_and_ends_with_the_run_summary(tmp_path):
+def test_the_contract_command_logs_at_info_and_ends_with_the_run_summary(tmp_path):
+    """`dagster asset materialize -m pipeline.definitions --select '*'` (the contract's command; the README
+    shows `dg launch`, which runs the same job)."""
     raw = tmp_path / "raw"
     shutil.copytree(RAW, raw)
     (raw / "empty.txt").write_bytes(b"")

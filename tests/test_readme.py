@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 
+import dagster
 import duckdb
 import pytest
 
@@ -18,7 +19,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 def test_first_code_block_holds_the_build_and_the_test_command():
     block = README.split("```")[1].strip().splitlines()
     assert len(block) == 2
-    assert "dagster asset materialize -m pipeline.definitions --select '*'" in block[0]
+    assert block[0].endswith(".venv/bin/dg launch --job build_warehouse")  # the dg CLI: no warning printed
     assert block[1].endswith("pytest -q")
     assert "sed -n 2p" in (ROOT / ".ci" / "run").read_text()
 
@@ -90,8 +91,34 @@ def test_the_readme_dg_command_builds_without_a_deprecation_warning(tmp_path):
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Warning" not in done.stdout + done.stderr
-    with duckdb.connect(str(tmp_path / "wh" / "disclosure.duckdb"), read_only=True) as con:
+    warehouse = tmp_path / "wh" / "disclosure.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw_file").fetchone()[0] == 5
+    # one table asset materialised alone (as from the UI), in a later run: re-made from the parse cache
+    # and replaced in the published warehouse, the rest kept
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("DELETE FROM dim_report WHERE report_id IN (SELECT report_id FROM dim_report LIMIT 3)")
+        before = con.execute("SELECT count(*), (SELECT count(*) FROM fact_application) "
+                             "FROM dim_report").fetchone()
+    assert before == (2, 5 * 25 * 7)
+    alone = subprocess.run([str(dg) if dg.exists() else "dg", "launch", "--assets", "dim_report"], cwd=ROOT,
+                           env=env, capture_output=True, text=True, timeout=600)
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    assert "Warning" not in alone.stdout + alone.stderr and "replaced dim_report in" in alone.stderr
+    assert "parsed_reports - " not in alone.stderr  # nothing parsed: the manifest and the cache were kept
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 5
+        assert con.execute("SELECT count(*) FROM fact_application").fetchone()[0] == 5 * 25 * 7
+        assert con.execute("SELECT count(*) FROM v_report").fetchone()[0] == 5  # the views still read it
+        comment = con.execute("SELECT comment FROM duckdb_tables() "
+                              "WHERE table_name = 'dim_report'").fetchone()
+        assert comment[0]
+    with dagster.DagsterInstance.from_config(str(home)) as instance:
+        event = instance.get_latest_materialization_event(dagster.AssetKey("dim_report"))
+        assert event.asset_materialization.metadata["published_alone"].value is True
+        assert event.asset_materialization.metadata["dagster/row_count"].value == 5
+        run = instance.get_run_by_id(event.run_id)
+        assert run.asset_selection == {dagster.AssetKey("dim_report")}
     # the Scale section's partition example, with a single partition
     part = subprocess.run([str(dg) if dg.exists() else "dg", "launch", "--assets", "parsed_reports",
                            "--partition", "000"], cwd=ROOT, env={**env, "DISCLOSURE_PARSE_PARTITIONS": "1"},

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Union
+from typing import Callable
 
 import duckdb
 import polars as pl
@@ -24,11 +24,10 @@ from pipeline.core.parser import PARSER_VERSION
 from pipeline.core.files import (DEFAULT_MAX_BYTES, UNREAD_SHA, Budget, RawFileRef, apply_reads, discover,
                                  fingerprint, parse_units, start_pool)
 from pipeline.core.quality_report import quality_report_path, write_quality_report
-from pipeline.core.warehouse import (SegmentedTable, build_lock, check_no_writer, exclusive, export_parquet,
-                                     publish, remove_leftovers)
+from pipeline.core.warehouse import (SegmentedTable, Table, as_table, build_lock, check_no_writer, exclusive,
+                                     export_parquet, publish, remove_leftovers)
 from schemas.tables import TABLE_MODELS, polars_schema
 
-Table = Union[pl.DataFrame, SegmentedTable]
 CONTRACT_TABLES = tuple(TABLE_MODELS)
 
 
@@ -60,7 +59,53 @@ class ParseRun:
     @property
     def frames(self) -> dict[str, pl.DataFrame]:
         """The contract tables the build publishes, as polars frames: for small folders (tests)."""
-        return {t: f.read() if isinstance(f, SegmentedTable) else f for t, f in self.tables().items()}
+        return {t: table.read() for t, table in self.tables().items()}
+
+    def manifest(self, cache_dir: Path, partition: str | None = None) -> "ParseManifest":
+        """What this parse step wrote, for the steps after it (in this process or another)."""
+        manifest = ParseManifest(str(Path(cache_dir).resolve()), ParseCache(cache_dir).generation(),
+                                 self.files, self.parsed_now, self.from_cache, partition)
+        _PARTS[manifest] = self.to_parts()  # later steps in this process skip reading the cache back
+        return manifest
+
+
+@dataclass(frozen=True)
+class ParseManifest:
+    """What one parse step (or one partition of it) wrote: the parse cache that holds its files and
+    unit frames (grid tables in the cache's segments), at which generation, and how many files."""
+
+    cache_dir: str
+    generation: str | None  # the cache generation written (None: no file at all)
+    files: int
+    parsed_now: int
+    from_cache: int
+    partition: str | None = None
+
+    def parts(self) -> dict[str, pl.DataFrame]:
+        """The files and unit frames this step wrote, from memory when it ran in this process, else
+        from the parse cache (which must still hold the same generation)."""
+        if self in _PARTS:
+            return _PARTS[self]
+        cache = ParseCache(Path(self.cache_dir))
+        now = cache.generation()
+        if now != self.generation:
+            raise StaleParse(f"the parse cache {self.cache_dir} holds generation {now}, not the "
+                             f"{self.generation} this parse step wrote (another parse ran since): "
+                             "materialise parsed_reports again")
+        files, units = cache.files(), cache.load()
+        if files is None:
+            raise StaleParse(f"the parse cache {self.cache_dir} holds no files: materialise parsed_reports "
+                             "again")
+        return {"files": files.drop("mtime_ns"), **units,
+                "segment_dir": pl.DataFrame({"path": [str(cache.segments.resolve())]})}
+
+
+class StaleParse(RuntimeError):
+    """A parse manifest names a cache generation that has been replaced since."""
+
+
+# manifest → the parts its step handed on, for the steps of the same run in the same process
+_PARTS: dict[ParseManifest, dict[str, pl.DataFrame]] = {}
 
 
 def merge_parts(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
@@ -207,23 +252,20 @@ def checked_tables(parts: list[dict[str, pl.DataFrame]]) -> dict[str, Table]:
                                          _in_force_rows(tables["fact_proactive_disclosure"]),
                                          signatures)  # type: ignore[arg-type]
     tables["dq_finding"] = checks.ordered(pl.concat([tables["dq_finding"], cross]))  # type: ignore[list-item]
-    return tables
+    return {name: as_table(table) for name, table in tables.items()}
 
 
-def _in_force_rows(proactive: Table) -> pl.DataFrame:
+def _in_force_rows(proactive) -> pl.DataFrame:
     """The §二 rows the cross-year 现行有效 check needs (规章, 规范性文件), read from the segments."""
-    if isinstance(proactive, pl.DataFrame):
-        return proactive
     items, measures = (", ".join(f"'{c}'" for c in codes) for codes in (checks.IN_FORCE_ITEMS,
                                                                          checks.IN_FORCE_MEASURES))
-    return proactive.read(f"item IN ({items}) AND measure IN ({measures})")
+    return as_table(proactive).read(f"item IN ({items}) AND measure IN ({measures})")
 
 
-def validate(frames: dict[str, Table]) -> dict[str, Table]:
-    """Every frame through its pandera model (lazy: all failures at once). Raises SchemaErrors.
+def validate(tables: dict[str, "Table | pl.DataFrame"]) -> dict[str, Table]:
+    """Every table through its pandera model (lazy: all failures at once). Raises SchemaErrors.
     Grid tables in segments were validated batch by batch where they were made."""
-    return {name: frame if isinstance(frame, SegmentedTable)
-            else TABLE_MODELS[name].validate(frame, lazy=True) for name, frame in frames.items()}
+    return {name: as_table(table).validated(TABLE_MODELS[name]) for name, table in tables.items()}
 
 
 # Bumped when the warehouse's tables, views or checks change shape: a re-run then rebuilds even
@@ -254,13 +296,21 @@ def publish_warehouse(tables: dict[str, Table], warehouse: Path) -> dict[str, in
     """The contract tables plus the label dimensions, the analyst views and `build_info`, published
     atomically."""
     ordered = {t: tables[t] for t in CONTRACT_TABLES}
-    info = pl.DataFrame({"build_digest": [build_digest(tables["raw_file"])],  # type: ignore[arg-type]
+    raw_file = tables["raw_file"].read()
+    info = pl.DataFrame({"build_digest": [build_digest(raw_file)],
                          "built_at": [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)],
                          "parser_version": [PARSER_VERSION], "layout_version": [WAREHOUSE_LAYOUT_VERSION],
-                         "files": [tables["raw_file"].height],  # type: ignore[union-attr]
-                         "reports": [tables["dim_report"].height]})  # type: ignore[union-attr]
+                         "files": [raw_file.height], "reports": [tables["dim_report"].rows]})
     return publish({**ordered, **catalog.dimension_frames(), "build_info": info}, warehouse,
                    sql_after=catalog.view_statements())
+
+
+def publish_tables(tables: dict[str, Table], warehouse: Path) -> dict[str, int]:
+    """Some contract tables replaced in a copy of the published warehouse (the rest, the label
+    tables, views and build_info kept), published atomically like a whole build."""
+    comments = [stmt for stmt in catalog.view_statements() for name in tables
+                if stmt.startswith((f"COMMENT ON TABLE {name} ", f"COMMENT ON COLUMN {name}."))]
+    return publish(tables, warehouse, sql_after=comments, replace=True)
 
 
 def parquet_dir_for(warehouse: Path) -> Path:
@@ -334,7 +384,7 @@ def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
             shutil.rmtree(cache_dir, ignore_errors=True)
         run = parse_folder(raw_dir, cache_dir, workers, max_bytes, refs=refs, budget=budget, log=log)
         tables = validate(run.tables())
-        digest = build_digest(tables["raw_file"])  # type: ignore[arg-type]
+        digest = build_digest(tables["raw_file"].read())
         if published_digest(warehouse) == digest:
             ensure_quality_report(warehouse, digest)
             return {}  # nothing changed since the published build

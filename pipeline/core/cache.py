@@ -126,6 +126,10 @@ class ParseCache:
                     removed.append("segments/" + path.name)
         return removed
 
+    def generation(self) -> str | None:
+        """The generation of the table files in use (None: no cache)."""
+        return self._manifest().get("generation")
+
     def files(self) -> pl.DataFrame | None:
         """The files the last run saw (as `fingerprint` gave them), or None."""
         meta = self._manifest()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-from dataclasses import dataclass
+import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Union
 
 import duckdb
 import polars as pl
@@ -21,6 +22,39 @@ import polars as pl
 def before_checkpoint(con: duckdb.DuckDBPyConnection) -> None:
     """A test hook: called with the new file's connection just before it is checkpointed (a test
     replaces it to pause a build there). Does nothing."""
+
+
+@dataclass(frozen=True, eq=False)
+class FrameTable:
+    """A table held as one polars frame (the small tables: raw_file, dim_report, dq_finding …)."""
+
+    frame: pl.DataFrame
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+    def read(self, where: str | None = None) -> pl.DataFrame:
+        """The rows (those matching the SQL condition `where`) as one polars frame."""
+        if not where:
+            return self.frame
+        with duckdb.connect() as con:
+            con.register("frame", self.frame.to_arrow())
+            return con.execute(f"SELECT * FROM frame WHERE {where}").pl()
+
+    def head(self, n: int) -> pl.DataFrame:
+        return self.frame.head(n)
+
+    def validated(self, model) -> "FrameTable":
+        """Checked against its pandera model (lazy: all failures at once; raises SchemaErrors)."""
+        return FrameTable(model.validate(self.frame, lazy=True))
+
+    def create_in(self, con: duckdb.DuckDBPyConnection, name: str, replace: bool = False) -> None:
+        arrow = self.frame.to_arrow()  # noqa: F841  (DuckDB scans the local Arrow table by name)
+        con.execute(f'CREATE {"OR REPLACE " if replace else ""}TABLE "{name}" AS SELECT * FROM arrow')
+
+    def stage(self, folder: Path, name: str) -> None:
+        self.frame.write_parquet(Path(folder) / f"{name}.parquet", compression="lz4")
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,10 +86,50 @@ class SegmentedTable:
             query = self.sql(con)
             return con.execute(f"SELECT * FROM ({query}) WHERE {where}" if where else query).pl()
 
+    def head(self, n: int) -> pl.DataFrame:
+        with duckdb.connect() as con:
+            return con.execute(f"{self.sql(con)} LIMIT {int(n)}").pl()
+
     @property
-    def count(self) -> int:
+    def rows(self) -> int:
         """Rows of the table, from the owners' counts (no scan of the segments)."""
         return int(self.owners["rows"].sum())
+
+    count = rows
+
+    def validated(self, model) -> "SegmentedTable":
+        """Already checked batch by batch by the parse workers that wrote the segments."""
+        return self
+
+    def create_in(self, con: duckdb.DuckDBPyConnection, name: str, replace: bool = False) -> None:
+        con.execute(f'CREATE {"OR REPLACE " if replace else ""}TABLE "{name}" AS {self.sql(con)}')
+
+    def stage(self, folder: Path, name: str) -> None:
+        self.owners.write_parquet(Path(folder) / f"{name}.owners.parquet", compression="lz4")
+        (Path(folder) / f"{name}.segments.json").write_text(json.dumps({"files": self.files,
+                                                                        "columns": self.columns}))
+
+
+# One interface for every table the build handles, whether in memory or in Parquet segments:
+# rows, read (optionally where a SQL condition holds), head, validated, create_in (a DuckDB
+# connection), stage (a folder).
+Table = Union[FrameTable, SegmentedTable]
+
+
+def as_table(table: "Table | pl.DataFrame") -> Table:
+    """A table as the one interface (a polars frame is wrapped)."""
+    return FrameTable(table) if isinstance(table, pl.DataFrame) else table
+
+
+def load_staged(folder: Path, name: str) -> Table:
+    """A table `stage` wrote into `folder`."""
+    folder = Path(folder)
+    segments = folder / f"{name}.segments.json"
+    if segments.exists():
+        meta = json.loads(segments.read_text())
+        return SegmentedTable(tuple(meta["files"]), tuple(meta["columns"]),
+                              pl.read_parquet(folder / f"{name}.owners.parquet"))
+    return FrameTable(pl.read_parquet(folder / f"{name}.parquet"))
 
 
 class WarehouseLocked(RuntimeError):
@@ -162,9 +236,11 @@ def remove_leftovers(path: Path) -> list[Path]:
     return removed
 
 
-def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path,
-            sql_after: list[str] | None = None, memory_limit: str = "1GB") -> dict[str, int]:
-    """Write `tables` (name → frame) into a fresh DuckDB file and atomically replace `path`.
+def publish(tables: Mapping[str, "Table | pl.DataFrame"], path: Path,
+            sql_after: list[str] | None = None,
+            memory_limit: str = "1GB", replace: bool = False) -> dict[str, int]:
+    """Write `tables` (name → table) into a fresh DuckDB file and atomically replace `path`; with
+    `replace`, into a copy of the published file, whose other tables and views are kept.
 
     Returns the row count of each table as read back from the new file.
     """
@@ -176,16 +252,17 @@ def publish(tables: Mapping[str, "pl.DataFrame | SegmentedTable"], path: Path,
             leftover.unlink(missing_ok=True)
         try:
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+            if replace:
+                if not path.exists():
+                    raise FileNotFoundError(f"no published warehouse {path} to replace tables in: "
+                                            "build it first")
+                shutil.copyfile(path, tmp)
             con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit,
                                                    "preserve_insertion_order": False,
                                                    "storage_compatibility_version": STORAGE_VERSION})
             try:
-                for name, frame in tables.items():
-                    if isinstance(frame, SegmentedTable):
-                        con.execute(f'CREATE TABLE "{name}" AS {frame.sql(con)}')
-                        continue
-                    arrow = frame.to_arrow()  # noqa: F841  (DuckDB scans the local Arrow table by name)
-                    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow')
+                for name, table in tables.items():
+                    as_table(table).create_in(con, name, replace=replace)
                 for stmt in sql_after or []:
                     con.execute(stmt)
                 counts = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
