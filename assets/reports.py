@@ -10,7 +10,7 @@ from assets.resources import RawFolder, Warehouse
 from pipeline.core import codebook as cb
 from pipeline.core import normalize
 from pipeline.core.build import ParseRun, cache_dir_for, guard_raw_folder, parse_folder, start_run
-from pipeline.core.files import display_name
+from pipeline.core.files import display_name, page_progress
 from pipeline.core.warehouse import acquire_lock, lock_path_for, release_lock
 
 GROUP = "ingest"
@@ -106,7 +106,8 @@ def make_parsed_reports(partitions: int = 0) -> dg.AssetsDefinition:
         try:
             run = parse_folder(raw_folder.root, cache_dir, workers=raw_folder.workers or None,
                                max_bytes=raw_folder.max_file_bytes, refs=refs, budget=raw_folder.budget,
-                               progress=progress_logger(context, "parsed"), log=context.log.warning)
+                               progress=progress_logger(context, "parsed"), log=context.log.warning,
+                               pages=page_progress(context.log.info))
         except BaseException:
             release_lock(lock_path_for(warehouse.file))
             raise

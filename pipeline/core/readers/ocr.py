@@ -38,6 +38,20 @@ _JUNK = r"[\s.:,;'`·。，：_~^\-]*"  # specks a scan adds beside a number
 _NUMBER = re.compile(_JUNK + r"(\d+(?:\.\d+)?)" + _JUNK)
 _LOCK = threading.Lock()
 _ENGINE = None
+_PAGE_HOOK = None  # told (pages done, pages) as a scan is read: the parse pool's per-page clock
+
+
+def set_page_hook(hook):
+    """`hook(done, total)` is called before a scan's first page (done 0) and after each page, OCR'd or
+    taken from the cache; the parse worker sends it to the pool. Returns the hook it replaces."""
+    global _PAGE_HOOK
+    previous, _PAGE_HOOK = _PAGE_HOOK, hook
+    return previous
+
+
+def _page_done(done: int, total: int) -> None:
+    if _PAGE_HOOK is not None:
+        _PAGE_HOOK(done, total)
 
 
 def mode() -> str:
@@ -75,6 +89,7 @@ def ocr_pdf(data: bytes):
             raise UnsafeInput(f"scan with {len(document)} pages, more than {MAX_PAGES} to OCR: "
                               "not an annual report")
         pages, scores, blanked = [], [], []
+        _page_done(0, len(document))
         for index in range(len(document)):
             saved = cache / f"{digest}.{index}.v{OCR_VERSION}.json" if cache else None
             if saved is not None and saved.exists():  # read before: an interrupted run resumes here
@@ -89,6 +104,7 @@ def ocr_pdf(data: bytes):
                 chars, edges = _page(_started_engine(), _gray(image), pdf_reader)
                 if saved is not None:
                     _save(saved, {"chars": chars, "edges": edges})
+            _page_done(index + 1, len(document))
             content, page_scores, page_blanked = _assemble(chars, edges, pdf_reader, index + 1)
             pages.append(content)
             scores.extend(page_scores)
