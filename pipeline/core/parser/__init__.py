@@ -12,7 +12,7 @@ from pipeline.core.records import ReportRecord
 from pipeline.core.textnorm import squeeze
 
 # Bumped whenever parsing changes what it extracts: cached results of older versions are redone.
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 
 
 class NotAReport(ValueError):
