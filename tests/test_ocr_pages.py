@@ -20,19 +20,34 @@ from tests.slow_scan import slow_scan_batch
 
 
 def test_a_long_scan_is_not_killed_but_a_hung_page_is(tmp_path):
-    """Budget 1.5 s: four pages of 0.6 s (2.4 s in all) pass; a page that hangs is stopped and named."""
+    """Budget 3 s: four pages of 1.2 s (4.8 s in all) pass; a page that hangs is stopped and named."""
     refs = [RawFileRef(tmp_path / "hung.pdf", "hung.pdf"), RawFileRef(tmp_path / "long.pdf", "long.pdf")]
     seen = []
-    fn = partial(slow_scan_batch, pages=4, seconds=0.6, hang={("hung.pdf", 2)})
-    with ParsePool(1, Budget(seconds=1.5), pages=lambda *a: seen.append(a)) as pool:
+    fn = partial(slow_scan_batch, pages=4, seconds=1.2, hang={("hung.pdf", 2)})
+    with ParsePool(1, Budget(seconds=3), pages=lambda *a: seen.append(a)) as pool:
         out = [p for _, batch in pool.map(fn, [refs], 1 << 20, _stopped) for p in batch]
     by_path = {p.source_path: (p.status, p.error) for p in out}
     assert by_path["long.pdf"] == ("parsed", None)
-    assert by_path["hung.pdf"] == ("rejected", "took more than 1.5 s on page 2 of 4 of its OCR while being read "
+    assert by_path["hung.pdf"] == ("rejected", "took more than 3 s on page 2 of 4 of its OCR while being read "
                                                "and parsed; rejected (the run went on)")
     long_pages = [(done, total) for path, done, total, _ in seen if path == "long.pdf"]
     assert long_pages == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
-    assert [s for path, done, _, s in seen if path == "long.pdf" and done == 4][0] >= 2.4  # the file's own time
+    assert [s for path, done, _, s in seen if path == "long.pdf" and done == 4][0] >= 4.8  # the file's own time
+
+
+def test_a_scan_being_ocrd_may_use_the_ocr_engines_memory_on_top_of_the_budget(tmp_path):
+    """The OCR engine takes up to 1 GB by itself: while a worker reports pages its memory limit is the
+    budget plus `ocr_memory_bytes`; a file that takes as much without OCR is stopped."""
+    refs = [RawFileRef(tmp_path / "no-ocr.pdf", "no-ocr.pdf"), RawFileRef(tmp_path / "scan.pdf", "scan.pdf")]
+    budget = Budget(seconds=30, memory_bytes=400 << 20, ocr_memory_bytes=500 << 20)
+    fn = partial(slow_scan_batch, pages=2, seconds=0.6, hog_mb=450)
+    with ParsePool(1, budget) as pool:
+        out = {p.source_path: (p.status, p.error) for _, batch in pool.map(fn, [refs], 1 << 20, _stopped)
+               for p in batch}
+    assert out["scan.pdf"] == ("parsed", None)
+    assert out["no-ocr.pdf"] == ("rejected", "needed more than 400 MB of memory while being read and parsed; "
+                                             "rejected (the run went on)")
+    assert budget.describe_memory(ocr=True) == "900 MB (400 MB and 500 MB for OCR)"
 
 
 def test_page_progress_says_pages_done_and_time_left():

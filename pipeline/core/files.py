@@ -400,14 +400,24 @@ def _grain(table: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Budget:
-    """What one file may cost a parse worker: wall seconds, and the worker's resident memory."""
+    """What one file may cost a parse worker: wall seconds (a page's, for a scan being OCR'd), and the
+    worker's resident memory; while it OCRs a scan, `ocr_memory_bytes` more: the OCR engine's models
+    and a page's detection take about 0.6–1 GB by themselves (measured: up to 1.0 GB on a first page)."""
 
     seconds: float = 60.0
     memory_bytes: int = 1 << 30
+    ocr_memory_bytes: int = 1 << 30
 
-    def describe_memory(self) -> str:
-        mb = self.memory_bytes / (1 << 20)
-        return f"{mb / 1024:g} GB" if mb >= 1024 else f"{mb:g} MB"
+    def memory_limit(self, ocr: bool) -> int:
+        return self.memory_bytes + (self.ocr_memory_bytes if ocr else 0)
+
+    def describe_memory(self, ocr: bool = False) -> str:
+        def size(n: int) -> str:
+            mb = n / (1 << 20)
+            return f"{mb / 1024:g} GB" if mb >= 1024 else f"{mb:g} MB"
+        if ocr:
+            return f"{size(self.memory_limit(True))} ({size(self.memory_bytes)} and {size(self.ocr_memory_bytes)} for OCR)"
+        return size(self.memory_bytes)
 
 
 def parse_files(refs: list[RawFileRef], workers: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -597,7 +607,9 @@ class ParsePool:
 
     def _start(self) -> "_Worker":
         mine, theirs = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker_main, args=(theirs, os.getpid(), self.budget.memory_bytes),
+        # the address-space backstop: twice the budget, and the OCR engine's share once
+        space = 2 * self.budget.memory_bytes + self.budget.ocr_memory_bytes
+        proc = self.ctx.Process(target=_worker_main, args=(theirs, os.getpid(), space),
                                 daemon=True, name="disclosure-parse-worker")
         proc.start()
         theirs.close()
@@ -677,8 +689,8 @@ class ParsePool:
                 limit = self.budget.seconds if w.ready else max(_START_SECONDS, self.budget.seconds)
                 if why is None and now - w.since > limit:
                     why = f"took more than {limit:g} s" + _on_page(w.page)
-                if why is None and _rss(w.proc.pid) > self.budget.memory_bytes:
-                    why = f"needed more than {self.budget.describe_memory()} of memory"
+                if why is None and _rss(w.proc.pid) > self.budget.memory_limit(w.page is not None):
+                    why = f"needed more than {self.budget.describe_memory(w.page is not None)} of memory"
                 if why is not None:
                     self._stop(w, why, pending, extra, remaining, tries, lost)
             while next_out < len(batches) and remaining[next_out] == 0:
@@ -789,12 +801,12 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def _worker_main(conn, parent: int, memory_bytes: int) -> None:
+def _worker_main(conn, parent: int, address_space: int) -> None:
     """A parse worker: runs batches sent by the pool, telling it which file it is on."""
     from pipeline.core.readers import ocr
 
     _die_with_parent(parent)
-    _limit_address_space(memory_bytes)
+    _limit_address_space(address_space)
     ocr.set_page_hook(lambda done, total: conn.send(("page", done, total)))
     conn.send(("ready",))
     while True:
@@ -832,14 +844,14 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _limit_address_space(memory_bytes: int) -> None:
+def _limit_address_space(address_space: int) -> None:
     """A backstop to the pool's memory watch: an allocation far past the budget fails (MemoryError)
     instead of taking the machine's memory before the watch sees it."""
     try:
         import resource
         with open("/proc/self/statm") as fh:
             now = int(fh.read().split()[0]) * _PAGE
-        limit = now + 2 * memory_bytes
+        limit = now + address_space
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
     except (OSError, ValueError, ImportError):
         pass
