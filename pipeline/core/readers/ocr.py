@@ -364,7 +364,7 @@ def _confirm(plain, confidence: dict, checks) -> list[tuple[str, str]]:
         first = _NUMBER.fullmatch("".join(p.text for p in members))
         if not members or not first:
             continue
-        second = _NUMBER.fullmatch(again)
+        second = _NUMBER.fullmatch(again.translate(_DIGIT_LOOKALIKES))
         if second and second.group(1) == first.group(1):
             for p in members:
                 confidence[id(p)] = max(confidence[id(p)], score, MIN_CONFIDENCE)
@@ -373,6 +373,12 @@ def _confirm(plain, confidence: dict, checks) -> list[tuple[str, str]]:
         for p in members:
             confidence[id(p)] = -float(len(disputes))
     return disputes
+
+
+# letters a recogniser gives for a digit read on its own, where only a figure can stand (the second
+# reading of a number cell): a lone round glyph is '0', a lone bar '1'
+_DIGIT_LOOKALIKES = str.maketrans({"o": "0", "O": "0", "º": "0", "ó": "0", "ò": "0", "ö": "0", "°": "0",
+                                   "θ": "0", "Ο": "0", "о": "0", "О": "0", "l": "1", "I": "1", "|": "1"})
 
 
 def _identity_holds(cells: list[str], k: int, first: int, readings: tuple[str, str]) -> str | None:
