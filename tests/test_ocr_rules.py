@@ -129,3 +129,24 @@ def test_a_second_reading_of_a_lone_digit_as_a_letter_confirms_it():
     assert len(letters) == 1
     _, _, blanked, settled = assemble(found)
     assert not [s for s in settled + blanked if "two readings" in s or "read '0' and" in s]
+
+
+def test_a_shaded_row_gives_its_four_rules_and_keeps_the_rows_around_it():
+    """Page 3 of the 150 dpi scan, the top of §二 (scan_shaded_rows_150dpi.png, put back where it was on
+    a page of its paper): the grey-filled row 第二十条第（一）项 is ink to the threshold; read as one thick
+    rule it hid its own borders and the table was lost (§二's rows missing). As a band it is a cell
+    of its own, and the rows under it (信息内容 …, 规章 1 0 11) are their four cells each."""
+    cv2 = pytest.importorskip("cv2")
+    import numpy as np
+
+    crop = cv2.imread(str(FORMATS / "scan_shaded_rows_150dpi.png"), cv2.IMREAD_GRAYSCALE)
+    page = np.full((1684, 1191), int(np.median(crop)), np.uint8)
+    page[930:930 + crop.shape[0], 60:60 + crop.shape[1]] = crop
+    edges, rules = ocr._rules(page)
+    tables = pdf_reader._cells(edges)
+    assert [len(t) for t in tables] == [9]
+    tops = sorted({round(c[1]) for c in tables[0]})
+    assert len(tops) == 3  # the band, the header row, the 规章 row
+    band = [c for c in tables[0] if round(c[1]) == tops[0]]
+    assert len(band) == 1 and band[0][2] - band[0][0] > 400  # one cell across the table
+    assert rules[960:1000, 300:600].max() == 0  # the band is not whitened out as a rule: its text is read

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pipeline.core.readers.safety import UnsafeInput
 
-OCR_VERSION = 2  # the cached pages of an older version are read again
+OCR_VERSION = 3  # the cached pages of an older version are read again
 SCALE = 2.0  # render at 144 dpi: the small table digits of a report stay legible
 MIN_CONFIDENCE = 0.50  # a number read with less is left blank (the labels are kept: they are matched loosely)
 MAX_PAGES = 40
@@ -176,9 +176,31 @@ def _page(engine, gray, pdf_reader) -> tuple[list, list, list]:
     import numpy as np
 
     gray = _straighten(gray)
+    edges, rules = _rules(gray)
+    # the rules are not text: OCR the page with them whitened out
+    clean = gray.copy()
+    clean[rules > 0] = 255
+    result = engine(np.stack([clean] * 3, axis=2), use_det=True, use_cls=True, use_rec=True,
+                    return_word_box=True, return_single_char_box=True, text_score=TEXT_SCORE)
+    chars = []
+    boxes = result.boxes if result.boxes is not None else []
+    for box, text, score, words in zip(boxes, result.txts or (), result.scores or (),
+                                       result.word_results or ()):
+        chars.extend(_characters(box, text, score, words))
+    chars, checks = _second_reading(engine, clean, edges, chars, pdf_reader)
+    return ([(c[0], *map(float, c[1:])) for c in chars], [(e[0], *map(float, e[1:])) for e in edges],
+            [(*map(float, c[:4]), c[4], float(c[5])) for c in checks])
+
+
+def _rules(gray):
+    """(ruling lines in points, the mask of their pixels) of a straightened page: long horizontal and
+    vertical runs of ink, and the sides of shaded bands (`_shaded_bands`)."""
+    import cv2
+
     height, width = gray.shape
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    edges = []
+    edges = _shaded_bands(ink)
+
     def runs(size):  # the ink that holds a run of `size` pixels: the rules
         return cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
     horizontal, vertical = runs((width // 25, 1)), runs((1, height // 60))
@@ -190,19 +212,32 @@ def _page(engine, gray, pdf_reader) -> tuple[list, list, list]:
                 edges.append(("h", (y + h / 2) / SCALE, x / SCALE, (x + w) / SCALE))
             else:
                 edges.append(("v", (x + w / 2) / SCALE, y / SCALE, (y + h) / SCALE))
-    # the rules are not text: OCR the page with them whitened out
-    clean = gray.copy()
-    clean[(horizontal > 0) | (vertical > 0)] = 255
-    result = engine(np.stack([clean] * 3, axis=2), use_det=True, use_cls=True, use_rec=True,
-                    return_word_box=True, return_single_char_box=True, text_score=TEXT_SCORE)
-    chars = []
-    boxes = result.boxes if result.boxes is not None else []
-    for box, text, score, words in zip(boxes, result.txts or (), result.scores or (),
-                                       result.word_results or ()):
-        chars.extend(_characters(box, text, score, words))
-    chars, checks = _second_reading(engine, clean, edges, chars, pdf_reader)
-    return ([(c[0], *map(float, c[1:])) for c in chars], [(e[0], *map(float, e[1:])) for e in edges],
-            [(*map(float, c[:4]), c[4], float(c[5])) for c in checks])
+    return edges, cv2.bitwise_or(horizontal, vertical)
+
+
+BAND = 9  # pixels: ink this thick both ways is a filled area, not a rule or a stroke
+
+
+def _shaded_bands(ink) -> list:
+    """The ruling lines of a table's shaded rows (a grey-filled header row such as 第二十条第（一）项): on
+    grey paper the fill is ink to the threshold, and one band of it would be read as a single thick
+    rule through the row's middle, losing its borders and hiding its text. Each band (as wide as a
+    rule must be long, at most ~40 pt tall) gives the four sides of its box as rules, and is taken out
+    of `ink` (in place) so that the rules are found without it and its text is OCR'd."""
+    import cv2
+
+    height, width = ink.shape
+    solid = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (BAND, BAND)))
+    contours, _ = cv2.findContours(solid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    edges = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if w < width // 8 or h > height // 20:
+            continue  # a seal, a picture, a block of bold type: not a band
+        x0, x1, y0, y1 = x / SCALE, (x + w) / SCALE, y / SCALE, (y + h) / SCALE
+        edges += [("h", y0, x0, x1), ("h", y1, x0, x1), ("v", x0, y0, y1), ("v", x1, y0, y1)]
+        ink[y:y + h, x:x + w] = 0
+    return edges
 
 
 def _second_reading(engine, clean, edges, chars, pdf_reader) -> tuple[list, list]:
