@@ -128,7 +128,8 @@ def ocr_pdf(data: bytes):
                  "differently by two readings, left blank: "
                  + ", ".join(blanked[:20]) + (" …" if len(blanked) > 20 else ""))
     if settled:
-        note += f"; {len(settled)} cell(s) read two ways, one kept by its row's total: " + ", ".join(settled[:10])
+        note += (f"; {len(settled)} cell(s) read doubtfully or two ways, kept by their row's total: "
+                 + ", ".join(settled[:10]))
     return pages, note
 
 
@@ -353,7 +354,7 @@ def _assemble(chars, edges, pdf_reader, number: int, checks=()):
             numbers = [_NUMBER.fullmatch(c) for c in cells]
             first = next((k for k, m in enumerate(numbers) if m), len(cells))
             values = sum(1 for m in numbers if m) >= 3  # a row of values: what follows its label
-            disputed = []
+            disputed, doubtful = [], []
             for k, conf in enumerate(confs):
                 number_match = numbers[k]
                 if conf < 0:  # two readings that disagree: settled below, by the row's identity or not at all
@@ -367,11 +368,21 @@ def _assemble(chars, edges, pdf_reader, number: int, checks=()):
                     continue
                 cells[k] = number_match.group(1)  # specks beside a number (".0", "447.") are not digits
                 if conf < MIN_CONFIDENCE:
-                    blanked.append(f"page {number} row {r + 1} cell {k + 1} '{cells[k]}' ({conf:.2f})")
+                    doubtful.append((k, cells[k]))
                     cells[k] = ""
+            # a doubtful or disputed cell is blank by now: the row's total can settle one of them, never two
+            for k, text in doubtful:  # a doubtful reading: kept only when the row's total holds with it
+                held = _identity_holds(cells, k, first, (text, text))
+                if held is None:
+                    blanked.append(f"page {number} row {r + 1} cell {k + 1} '{text}' ({confs[k]:.2f})")
+                else:
+                    cells[k] = held
+                    settled.append(f"page {number} row {r + 1} cell {k + 1} read '{text}' ({confs[k]:.2f}): "
+                                   "kept, the row's total holds with it")
+                    confs[k] = MIN_CONFIDENCE
             for k in disputed:
                 readings = disputes[int(-confs[k]) - 1]
-                held = _identity_holds(cells, k, first, readings) if len(disputed) == 1 else None
+                held = _identity_holds(cells, k, first, readings)
                 where = f"page {number} row {r + 1} cell {k + 1} read '{readings[0]}' and '{readings[1]}'"
                 if held is None:
                     blanked.append(f"{where} (two readings disagree)")
