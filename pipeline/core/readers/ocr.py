@@ -2,20 +2,24 @@
 detection and recognition weights that ship inside its wheel (nothing is downloaded at run time).
 
 Each page is rendered by pdfium, straightened (the skew is measured on the long horizontal rules), and
-its ruling lines are found in the image (long horizontal and vertical runs of dark pixels); the cells
-come from the lines exactly as for a PDF with a text layer (`pdf._cells`). The OCR'd text boxes, split
-into characters, go to the cell that holds their centre; a cell left empty by the detector, or read with
-low confidence or not as a number, is recognised a second time on its own (`_second_reading`); the text
-outside the tables becomes lines.
-Every cell keeps its confidence (the lowest of its characters'; `Document.confidence`); a number read
-below MIN_CONFIDENCE is left blank (NULL, never a guess) and the Document's note lists it, with the
-mean confidence of the pages; the note reaches raw_file.error.
+its ruling lines are found in the image (`_rules`: long horizontal and vertical runs of dark pixels, and
+the four sides of shaded rows, `_shaded_bands`); the cells come from the lines exactly as for a PDF with
+a text layer (`pdf._cells`). The OCR'd text boxes, split into characters, go to the cell that holds
+their centre; a cell left empty by the detector, or read with low confidence or not as a number, is
+recognised a second time on its own, and every cell read as a number is read a second time from its
+characters' box (`_second_reading`); the text outside the tables becomes lines (gaps between Chinese
+characters closed, specks before units dropped).
+Every cell keeps its confidence (the lowest of its characters'; `Document.confidence`). A number cell's
+two readings that agree confirm it; readings that differ, and a number read below MIN_CONFIDENCE and not
+confirmed, leave the cell blank (NULL, never a guess) unless the row's total holds exactly with exactly
+one reading (`_identity_holds`); the Document's note lists every such cell, with the mean confidence of
+the pages; the note reaches raw_file.error.
 
 DISCLOSURE_OCR=off turns OCR off (a scan is then rejected as before); `auto` (the default) OCRs a PDF
 without a text layer. Every OCR'd page is kept (DISCLOSURE_OCR_CACHE, by default
 ~/.cache/disclosure-warehouse/ocr, by file hash and page), so that a run interrupted in a long scan
-resumes without reading its pages again. OCR costs seconds per page: a scan of 6 pages takes about half
-a minute of CPU.
+resumes without reading its pages again; each page is reported to the parse pool (`set_page_hook`),
+whose time budget applies per page. OCR costs seconds per page: a scan of 6 pages takes about 40 s of CPU.
 """
 from __future__ import annotations
 
