@@ -55,6 +55,8 @@ DEGRADATIONS = {
     "300dpi -0.3° q75": Degradation(300, -0.3, 75, 1 / 1500, 0.10, 0.3),
     "200dpi +1.2° q50": Degradation(200, 1.2, 50, 1 / 300, 0.18, 0.5),
     "150dpi -1.5° q40": Degradation(150, -1.5, 40, 1 / 250, 0.22, 0.6),
+    # held out: first run after the rules above were written, to see whether they carry over
+    "240dpi -0.8° q45": Degradation(240, -0.8, 45, 1 / 200, 0.25, 0.5),
 }
 
 
