@@ -13,7 +13,7 @@ from pipeline.core import codebook as cb
 from pipeline.core import normalize
 from pipeline.core.build import (ParseManifest, ParseRun, cache_dir_for, guard_raw_folder, parse_folder,
                                  start_run)
-from pipeline.core.files import display_name
+from pipeline.core.files import display_name, page_progress
 from pipeline.core.warehouse import acquire_lock, lock_path_for, release_lock
 
 GROUP = "ingest"
@@ -144,7 +144,8 @@ def _parse(context, raw_folder: RawFolder, cache_dir, refs) -> ParseRun:
     started = time.perf_counter()
     run = parse_folder(raw_folder.root, cache_dir, workers=raw_folder.workers or None,
                        max_bytes=raw_folder.max_file_bytes, refs=refs, budget=raw_folder.budget,
-                       progress=progress_logger(context, "parsed"), log=context.log.warning)
+                       progress=progress_logger(context, "parsed"), log=context.log.warning,
+                       pages=page_progress(context.log.info))
     context.log.info(f"{run.files:,} files: {run.parsed_now:,} contents parsed, {run.from_cache:,} from the "
                      f"cache, in {time.perf_counter() - started:.1f} s")
     for path, error in rejected_files(run).filter(pl.col("status") == cb.STATUS_REJECTED).select(

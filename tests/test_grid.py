@@ -318,3 +318,30 @@ def test_a_group_title_with_a_spanned_blank_cell_is_no_row():
     rec = _parse(_shanghai({line: "| （四）无法提供 |  |\n" + line}))
     assert [rec.application[("3.4.1", a)] for a in cb.APPLICANT_CODES] == [484, 28, 0, 0, 1, 0, 513]
     assert rec.application[("3.4.2", "total")] == 48
+
+
+def test_a_ruled_row_ending_in_a_blank_cell_is_read_at_the_columns_of_its_full_siblings():
+    """上海市科委 2024 printed with ruling lines (benchmarks/scans.py; the §三 table as the PDF reader gives
+    it, over two pages): row 4 '四、结转下年度继续办理 | | | 1 | 0 | 0 | 0 | 0 | 0 | ' has its 总计 blank and
+    its label's covered cells blank, 9 cells after the label for 7 columns. The page's full rows of the
+    same width hold their seven numbers at columns 3–9, so row 4 is read there: 总计 NULL, the rest kept."""
+    import json
+
+    from pipeline.core.document import Document, Paragraph, Table, TableRow
+    from pipeline.core.parser import parse_document
+
+    blocks, line = [], 0
+    for block in json.loads((GRID / "kewei_2024_printed_s3.json").read_text(encoding="utf-8")):
+        line += 1
+        if isinstance(block, str):
+            blocks.append(Paragraph(block, line))
+        else:
+            rows = []
+            for cells in block:
+                line += 1
+                rows.append(TableRow(tuple(cells), line))
+            blocks.append(Table(tuple(rows)))
+    rec = parse_document(Document(tuple(blocks), "pdf"))
+    assert [rec.application[("4", a)] for a in cb.APPLICANT_CODES] == [1, 0, 0, 0, 0, 0, None]
+    assert [rec.application[("3.7", a)] for a in cb.APPLICANT_CODES] == [33, 2, 0, 0, 0, 0, 35]
+    assert any("row 4" in f.detail and "blank cells total" in f.detail for f in rec.findings)

@@ -22,7 +22,7 @@ from pipeline.core import catalog, checks, normalize
 from pipeline.core.cache import ParseCache, keep_only
 from pipeline.core.parser import PARSER_VERSION
 from pipeline.core.files import (DEFAULT_MAX_BYTES, UNREAD_SHA, Budget, RawFileRef, apply_reads, discover,
-                                 fingerprint, parse_units, start_pool)
+                                 PageCallback, fingerprint, parse_units, start_pool)
 from pipeline.core.quality_report import quality_report_path, write_quality_report
 from pipeline.core.warehouse import (SegmentedTable, Table, as_table, build_lock, check_no_writer, exclusive,
                                      export_parquet, publish, remove_leftovers)
@@ -163,17 +163,18 @@ _READ_ROUNDS = 3  # contents that changed while being read are parsed again, thi
 def parse_folder(raw_dir: Path, cache_dir: Path, workers: int | None = None,
                  max_bytes: int = DEFAULT_MAX_BYTES, progress: Callable[[int, int], None] | None = None,
                  refs: list[RawFileRef] | None = None, budget: Budget | None = None,
-                 log: Callable[[str], None] | None = None) -> ParseRun:
+                 log: Callable[[str], None] | None = None, pages: PageCallback | None = None) -> ParseRun:
     """Parse what is new under raw_dir and keep the cache in step with the folder. One parse at a
     time per cache (a second one stops with WarehouseLocked); with a `budget`, every file is parsed
-    in a worker process under it. `log` is told what was cleaned up or healed."""
+    in a worker process under it. `log` is told what was cleaned up or healed; `pages` of every page
+    of a scan OCR'd in a worker (`files.page_progress` logs them)."""
     cache_dir = Path(cache_dir)
     with exclusive(cache_dir.with_name(cache_dir.name + ".lock"), f"the parse cache {cache_dir}"):
         return _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget,
-                             log or (lambda m: None))
+                             log or (lambda m: None), pages)
 
 
-def _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget, log) -> ParseRun:
+def _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget, log, pages=None) -> ParseRun:
     seconds: Counter = Counter()
     t = time.perf_counter()
     refs = discover(raw_dir) if refs is None else refs
@@ -187,7 +188,7 @@ def _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget
     # a first build of a large folder: the workers start (and import the parser) while the files
     # are fingerprinted; other runs start them only if something needs parsing
     early = not known and workers > 1 and len(refs) > _EARLY_POOL_FILES
-    with start_pool(workers, budget) if early else contextlib.nullcontext() as pool:
+    with start_pool(workers, budget, pages) if early else contextlib.nullcontext() as pool:
         files = fingerprint(refs, known)
         seconds["fingerprint"] = time.perf_counter() - t
 
@@ -208,7 +209,7 @@ def _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget
                 break
             todo = [r for r in refs if r.source_path in todo_paths]
             new, cpu = parse_units(todo, cache.segments, workers=workers, max_bytes=max_bytes,
-                                   progress=progress, pool=pool, budget=budget)
+                                   progress=progress, pool=pool, budget=budget, pages=pages)
             parsed_now += len(todo)
             stage_cpu.update(cpu)
             files = apply_reads(files, new.pop("read_as"))

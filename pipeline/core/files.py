@@ -407,14 +407,24 @@ def _grain(table: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Budget:
-    """What one file may cost a parse worker: wall seconds, and the worker's resident memory."""
+    """What one file may cost a parse worker: wall seconds (a page's, for a scan being OCR'd), and the
+    worker's resident memory; while it OCRs a scan, `ocr_memory_bytes` more: the OCR engine's models
+    and a page's detection take about 0.6–1 GB by themselves (measured: up to 1.0 GB on a first page)."""
 
     seconds: float = 60.0
     memory_bytes: int = 1 << 30
+    ocr_memory_bytes: int = 1 << 30
 
-    def describe_memory(self) -> str:
-        mb = self.memory_bytes / (1 << 20)
-        return f"{mb / 1024:g} GB" if mb >= 1024 else f"{mb:g} MB"
+    def memory_limit(self, ocr: bool) -> int:
+        return self.memory_bytes + (self.ocr_memory_bytes if ocr else 0)
+
+    def describe_memory(self, ocr: bool = False) -> str:
+        def size(n: int) -> str:
+            mb = n / (1 << 20)
+            return f"{mb / 1024:g} GB" if mb >= 1024 else f"{mb:g} MB"
+        if ocr:
+            return f"{size(self.memory_limit(True))} ({size(self.memory_bytes)} and {size(self.ocr_memory_bytes)} for OCR)"
+        return size(self.memory_bytes)
 
 
 def parse_files(refs: list[RawFileRef], workers: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -430,22 +440,23 @@ def parse_files(refs: list[RawFileRef], workers: int | None = None, max_bytes: i
     return sorted(out, key=lambda p: at.get(p.source_path, 0))  # a stopped file's result came last
 
 
-def start_pool(workers: int, budget: Budget | None = None) -> "ParsePool":
+def start_pool(workers: int, budget: Budget | None = None, pages: "PageCallback | None" = None) -> "ParsePool":
     """A parse pool whose workers start now and import the parser while the caller goes on (a
     worker's start-up is about half a second). Spawned, not forked: polars' thread pool in this
     process does not survive a fork (a forked worker can hang on its first polars call)."""
-    return ParsePool(workers, budget or Budget())
+    return ParsePool(workers, budget or Budget(), pages)
 
 
 def parse_units(refs: list[RawFileRef], segment_dir: Path, workers: int | None = None,
                 max_bytes: int = DEFAULT_MAX_BYTES, batch_size: int | None = None,
                 progress: Callable[[int, int], None] | None = None, pool: "ParsePool | None" = None,
-                budget: Budget | None = None) -> tuple[dict[str, pl.DataFrame], Counter]:
+                budget: Budget | None = None, pages: "PageCallback | None" = None,
+                ) -> tuple[dict[str, pl.DataFrame], Counter]:
     """Parse files (one per distinct content) into unit frames, normalised inside the workers so
     that only compact columnar data crosses process boundaries; the grid tables go to Parquet
     segments in `segment_dir`. `pool`: a pool from `start_pool` to use (left open). With a
     `budget` (or a pool) every file is parsed in a worker process under it. Returns (small frames
-    plus `read_as`, CPU seconds per stage)."""
+    plus `read_as`, CPU seconds per stage). `pages` is told each page a worker OCRs (see ParsePool)."""
     workers = workers or os.cpu_count() or 1
     segment_dir.mkdir(parents=True, exist_ok=True)
     parts, timings = [], Counter()
@@ -456,7 +467,7 @@ def parse_units(refs: list[RawFileRef], segment_dir: Path, workers: int | None =
         frames = normalize.unit_frames([p for p in files if p.file_sha256 != UNREAD_SHA])
         frames["read_as"] = _read_as(files)
         return frames, Counter()
-    for frames, t in _run_batches(fn, refs, workers, max_bytes, batch_size, progress, pool, budget, lost):
+    for frames, t in _run_batches(fn, refs, workers, max_bytes, batch_size, progress, pool, budget, lost, pages):
         parts.append(frames)
         timings.update(t)
     units = normalize.concat_units(parts, normalize.SMALL_UNIT_TABLES)
@@ -479,7 +490,8 @@ def _batches(refs: list, workers: int, batch_size: int | None, isolated: bool = 
     return out
 
 
-def _run_batches(fn, refs, workers, max_bytes, batch_size, progress, pool=None, budget=None, lost=None):
+def _run_batches(fn, refs, workers, max_bytes, batch_size, progress, pool=None, budget=None, lost=None,
+                 pages=None):
     """Without a budget or pool, small inputs run in this process; otherwise batches go to worker
     processes (`pool`, or one started here) under the budget. Yields batch results in order."""
     workers = workers or os.cpu_count() or 1
@@ -497,7 +509,7 @@ def _run_batches(fn, refs, workers, max_bytes, batch_size, progress, pool=None, 
             yield result
         return
     with contextlib.nullcontext(pool) if pool is not None else start_pool(min(workers, len(batches)),
-                                                                          budget) as running:
+                                                                          budget, pages) as running:
         for n, result in running.map(fn, batches, max_bytes, lost):
             done += n
             if progress:
@@ -582,21 +594,29 @@ _POLL_SECONDS = 0.2
 _START_SECONDS = 300  # a worker's start-up (imports) is not a file's time; a loaded machine is slow
 
 
+PageCallback = Callable[[str, int, int, float], None]  # (source_path, pages done, pages, seconds on the file)
+
+
 class ParsePool:
     """Worker processes that parse batches of files, one file at a time, each telling this process
-    which file it is on. A file that runs past the budget's seconds, or makes its worker's memory
-    grow past the budget, is rejected with that reason; its worker is killed and replaced, and the
-    rest of its batch goes on in the new one. Workers die with this process (PR_SET_PDEATHSIG, and
-    a watch on their parent)."""
+    which file it is on, and which page of a scan it has OCR'd. A file that runs past the budget's
+    seconds, or makes its worker's memory grow past the budget, is rejected with that reason; its
+    worker is killed and replaced, and the rest of its batch goes on in the new one. For a scan the
+    seconds are a page's: its clock starts again at every page OCR'd (a long scan is not a hung file;
+    a page that hangs is), and `pages` is told of each page. Workers die with this process
+    (PR_SET_PDEATHSIG, and a watch on their parent)."""
 
-    def __init__(self, workers: int, budget: Budget):
+    def __init__(self, workers: int, budget: Budget, pages: PageCallback | None = None):
         self.budget = budget
+        self.pages = pages
         self.ctx = multiprocessing.get_context("spawn")
         self.workers = [self._start() for _ in range(max(1, workers))]
 
     def _start(self) -> "_Worker":
         mine, theirs = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker_main, args=(theirs, os.getpid(), self.budget.memory_bytes),
+        # the address-space backstop: twice the budget, and the OCR engine's share once
+        space = 2 * self.budget.memory_bytes + self.budget.ocr_memory_bytes
+        proc = self.ctx.Process(target=_worker_main, args=(theirs, os.getpid(), space),
                                 daemon=True, name="disclosure-parse-worker")
         proc.start()
         theirs.close()
@@ -651,6 +671,11 @@ class ParsePool:
                             w.ready, w.since = True, time.monotonic()
                         elif kind == "file":
                             w.on_file(*rest)
+                        elif kind == "page":
+                            w.on_page(*rest)
+                            if self.pages is not None and w.current is not None and w.current >= 0:
+                                self.pages(w.batch[w.current].source_path, *rest,
+                                           time.monotonic() - w.file_since)
                         else:
                             task, payload = rest
                             if kind == "done":
@@ -670,9 +695,9 @@ class ParsePool:
                     why = self._death(w)
                 limit = self.budget.seconds if w.ready else max(_START_SECONDS, self.budget.seconds)
                 if why is None and now - w.since > limit:
-                    why = f"took more than {limit:g} s"
-                if why is None and _rss(w.proc.pid) > self.budget.memory_bytes:
-                    why = f"needed more than {self.budget.describe_memory()} of memory"
+                    why = f"took more than {limit:g} s" + _on_page(w.page)
+                if why is None and _rss(w.proc.pid) > self.budget.memory_limit(w.page is not None):
+                    why = f"needed more than {self.budget.describe_memory(w.page is not None)} of memory"
                 if why is not None:
                     self._stop(w, why, pending, extra, remaining, tries, lost)
             while next_out < len(batches) and remaining[next_out] == 0:
@@ -722,6 +747,13 @@ class ParsePool:
         self.workers[index] = self._start()
 
 
+def _on_page(page: tuple[int, int] | None) -> str:
+    if page is None:
+        return ""
+    done, total = page
+    return f" on page {done + 1} of {total} of its OCR" if done < total else " after its OCR"
+
+
 class _Worker:
     def __init__(self, proc, conn):
         self.proc, self.conn = proc, conn
@@ -729,18 +761,25 @@ class _Worker:
         self.ready = False  # the worker has imported everything and waits for work
         self.batch: list[RawFileRef] = []
         self.current: int | None = None
-        self.since = time.monotonic()
+        self.since = self.file_since = time.monotonic()
         self.sha: str | None = None
         self.size: int | None = None
+        self.page: tuple[int, int] | None = None  # (pages OCR'd, pages) of the scan being read
 
     def assign(self, task: int, batch: list[RawFileRef]) -> None:
         self.task, self.batch, self.current, self.since = task, batch, None, time.monotonic()
+        self.page = None
 
     def on_file(self, index: int, sha: str | None, size: int | None) -> None:
         if index != self.current or sha is None:  # a new file (or the batch's own stages): its clock starts
             self.current, self.since, self.sha, self.size = index, time.monotonic(), None, None
+            self.file_since, self.page = self.since, None
         if sha is not None:
             self.sha, self.size = sha, size
+
+    def on_page(self, done: int, total: int) -> None:
+        """A page of a scan OCR'd (or taken from the OCR cache): the budget's clock starts again."""
+        self.since, self.page = time.monotonic(), (done, total)
 
 
 def _merge(parts: list):
@@ -769,10 +808,13 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def _worker_main(conn, parent: int, memory_bytes: int) -> None:
+def _worker_main(conn, parent: int, address_space: int) -> None:
     """A parse worker: runs batches sent by the pool, telling it which file it is on."""
+    from pipeline.core.readers import ocr
+
     _die_with_parent(parent)
-    _limit_address_space(memory_bytes)
+    _limit_address_space(address_space)
+    ocr.set_page_hook(lambda done, total: conn.send(("page", done, total)))
     conn.send(("ready",))
     while True:
         try:
@@ -809,14 +851,37 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _limit_address_space(memory_bytes: int) -> None:
+def _limit_address_space(address_space: int) -> None:
     """A backstop to the pool's memory watch: an allocation far past the budget fails (MemoryError)
     instead of taking the machine's memory before the watch sees it."""
     try:
         import resource
         with open("/proc/self/statm") as fh:
             now = int(fh.read().split()[0]) * _PAGE
-        limit = now + 2 * memory_bytes
+        limit = now + address_space
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
     except (OSError, ValueError, ImportError):
         pass
+
+
+def page_progress(log: Callable[[str], None], every: float = 5.0) -> PageCallback:
+    """A `pages` callback for the parse pool that logs a scan's OCR: pages done / pages, seconds a
+    page and the time left for the file; at most one line every `every` seconds per file, and its
+    last page."""
+    last: dict[str, float] = {}
+
+    def pages(path: str, done: int, total: int, seconds: float) -> None:
+        now = time.monotonic()
+        if done == 0:
+            last[path] = now
+            log(f"OCR {display_name(path)}: {total} page(s) to read")
+            return
+        if done < total and now - last.get(path, 0.0) < every:
+            return
+        last[path] = now
+        per_page = seconds / done
+        log(f"OCR {display_name(path)}: page {done}/{total} ({per_page:.1f} s a page, "
+            f"about {per_page * (total - done):.0f} s left for this file)")
+        if done == total:
+            last.pop(path, None)
+    return pages

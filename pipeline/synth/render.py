@@ -184,16 +184,22 @@ def render_html(blocks: list[Block], layout: str, rng: random.Random) -> bytes:
     return page.encode("gb18030" if layout == "page_gbk" else "utf-8")
 
 
-def render_pdf(blocks: list[Block]) -> bytes:
+def render_pdf(blocks: list[Block], font_file: str | None = None) -> bytes:
+    """A text PDF; `font_file` (a .ttf/.ttc with CJK glyphs) is embedded, otherwise the standard
+    STSong-Light CID font is named (not embedded: a reader renders it with its own font)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = "STSong-Light"
+    font = "STSong-Light" if font_file is None else "Embedded-CJK"
     if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+        if font_file is None:
+            pdfmetrics.registerFont(UnicodeCIDFont(font))
+        else:
+            from reportlab.pdfbase.ttfonts import TTFont
+            pdfmetrics.registerFont(TTFont(font, font_file, subfontIndex=0))
     prose = ParagraphStyle("prose", fontName=font, fontSize=10.5, leading=16, firstLineIndent=21,
                            wordWrap="CJK")
     cell_style = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=9, wordWrap="CJK")

@@ -14,7 +14,7 @@ from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import squeeze
 
 # Bumped whenever parsing changes what it extracts: cached results of older versions are redone.
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 
 
 def _not_a_report(why: str) -> Rejected:

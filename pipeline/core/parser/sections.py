@@ -71,7 +71,26 @@ def heading_section(text: str) -> str | None:
             if section.code == cb.SECTION_REVIEW and "诉讼" not in body and not enumerated:
                 continue
             return section.code
-    return None
+    return _misread_heading(s, body)
+
+
+_ORDINAL = re.compile(r"^([一二三四五六])[、.．]")
+MISREAD_HEADING_RATIO = 0.7
+
+
+def _misread_heading(s: str, body: str) -> str | None:
+    """A heading with characters misread (OCR: '三、收翻和处理政府信想公开申况'): the section its numeral
+    stands for in the standard outline (一 总体情况 … 六 其他需要报告的事项), when the text is close to
+    that section's title (difflib ratio ≥ 0.7). Only that one section is compared: '四、政府信息公开申请
+    情况' of a report with its own outline is near §三's title but is not §四's."""
+    import difflib
+
+    found = _ORDINAL.match(s)
+    if not found or len(body) < 6:
+        return None
+    section = cb.SECTIONS["一二三四五六".index(found.group(1))]
+    ratio = difflib.SequenceMatcher(None, body, section.label_zh).ratio()
+    return section.code if ratio >= MISREAD_HEADING_RATIO else None
 
 
 _REVIEW_MIN_NUMBERS = 12  # §四 is the only table with a row of a dozen numbers or more

@@ -249,6 +249,23 @@ def _applicant_columns(rows: list[tuple[str, ...]]) -> dict[int, tuple[int, ...]
     return out  # type: ignore[return-value]
 
 
+def _sibling_columns(rows: list[LabelledRow], width: int) -> tuple[int, ...] | None:
+    """The grid columns of the seven values in rows `width` cells wide (a table from ruling lines:
+    one cell per grid column, a merged cell's covered positions blank), from the rows of that width
+    whose seven values are all numbers: only when at least two such rows agree and none disagrees.
+    A row with a blank cell at its end is then read at those columns (not guessed from its count)."""
+    found = set()
+    for other in rows:
+        if len(other.cells) != width:
+            continue
+        numbers = tuple(i for i, c in enumerate(other.cells) if cell_kind(c) == "number")
+        if len(numbers) == N_APPLICANTS:
+            found.add(numbers)
+    agreeing = sum(1 for other in rows if len(other.cells) == width and tuple(
+        i for i, c in enumerate(other.cells) if cell_kind(c) == "number") in found)
+    return next(iter(found)) if len(found) == 1 and agreeing >= 2 else None
+
+
 def _at_header_columns(row: LabelledRow, columns: tuple[int, ...] | None) -> tuple[str, ...] | None:
     if not columns:
         return None
@@ -474,6 +491,8 @@ def parse_application(items: list[Item], format_version: str, sources: dict | No
             if header_columns is None:
                 header_columns = _applicant_columns([it.cells for it in items if it.is_row])
             vals = _at_header_columns(row, header_columns.get(len(row.cells)))
+        if vals is None:  # or the columns every full row of this width holds its seven numbers in
+            vals = _at_header_columns(row, _sibling_columns(rows, len(row.cells)))
         if vals is None and len(row.values) > N_APPLICANTS and not row.label:
             vals = row.values[-N_APPLICANTS:]  # a piece of the table wider on the left: values on the right
         return vals
