@@ -107,7 +107,8 @@ _REGIONS = {
 # §二 of the Shanghai office as its text prints it where unambiguous (not scored: not in its golden)
 _SHANGHAI_PROACTIVE = {("regulations", "issued"): 22, ("regulations", "in_force"): 235,
                        ("normative_documents", "issued"): 34, ("normative_documents", "in_force"): 189,
-                       ("licensing", "decisions"): 0, ("penalty", "decisions"): 0, ("coercion", "decisions"): 0,
+                       ("licensing", "decisions"): 0, ("penalty", "decisions"): 0,
+                       ("coercion", "decisions"): 0,
                        ("fees", "amount_10k_yuan"): 0}
 _HEAD = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
 
@@ -132,7 +133,8 @@ def printed_report(name: str, font_file: str) -> tuple[bytes, dict]:
         format_version=fmt, row_codes=cb.application_row_codes(fmt), missing_rows=(),
         application=_grid(golden["application"], cb.APPLICATION_CELLS[fmt]),
         review_litigation=_grid(golden["review_litigation"], cb.REVIEW_GRID),
-        proactive=(_grid(golden["proactive"], [(i, m) for i, ms in cb.PROACTIVE_GRID[fmt].items() for m in ms])
+        proactive=(_grid(golden["proactive"],
+                         [(i, m) for i, ms in cb.PROACTIVE_GRID[fmt].items() for m in ms])
                    if "proactive" in golden else {(i, m): _SHANGHAI_PROACTIVE.get((i, m))
                                                   for i, ms in cb.PROACTIVE_GRID[fmt].items() for m in ms}))
 
@@ -175,7 +177,8 @@ def printed_report(name: str, font_file: str) -> tuple[bytes, dict]:
         i += 1
     flush()
     if blocks and len(blocks) > 1 and isinstance(blocks[1], str) and len(blocks[0]) < 30:
-        blocks[0:2] = [blocks[0] + blocks[1]] if len(blocks[1]) < 12 else blocks[0:2]  # a title over two lines
+        # a title over two lines
+        blocks[0:2] = [blocks[0] + blocks[1]] if len(blocks[1]) < 12 else blocks[0:2]
     return render.render_pdf(blocks, font_file=font_file), golden
 
 
@@ -188,7 +191,8 @@ def sources(names: list[str], font_file: str | None) -> dict[str, tuple[bytes, d
                          golden["huaian_city_2024.pdf"])
         else:
             if not font_file:
-                raise SystemExit(f"{name}: --font (a TrueType font with Chinese glyphs) is needed to print it")
+                raise SystemExit(f"{name}: --font (a TrueType font with Chinese glyphs) is needed "
+                                 "to print it")
             out[name] = printed_report(name, font_file)
     return out
 
@@ -257,8 +261,8 @@ def main() -> None:
     print("| report | " + " | ".join(chosen) + " |")
     print("|---|" + "---|" * len(chosen))
     for name in names:
-        cells = [f"{table[(name, d)][0]}/{table[(name, d)][1]} ({100 * table[(name, d)][0] / table[(name, d)][1]:.1f} %)"
-                 for d in chosen]
+        cells = [f"{got}/{total} ({100 * got / total:.1f} %)"
+                 for got, total in (table[(name, d)] for d in chosen)]
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 

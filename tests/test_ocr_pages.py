@@ -28,11 +28,12 @@ def test_a_long_scan_is_not_killed_but_a_hung_page_is(tmp_path):
         out = [p for _, batch in pool.map(fn, [refs], 1 << 20, _stopped) for p in batch]
     by_path = {p.source_path: (p.status, p.error) for p in out}
     assert by_path["long.pdf"] == ("parsed", None)
-    assert by_path["hung.pdf"] == ("rejected", "took more than 3 s on page 2 of 4 of its OCR while being read "
-                                               "and parsed; rejected (the run went on)")
+    assert by_path["hung.pdf"] == ("rejected", "took more than 3 s on page 2 of 4 of its OCR while being "
+                                               "read and parsed; rejected (the run went on)")
     long_pages = [(done, total) for path, done, total, _ in seen if path == "long.pdf"]
     assert long_pages == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
-    assert [s for path, done, _, s in seen if path == "long.pdf" and done == 4][0] >= 4.8  # the file's own time
+    # the file's own time
+    assert [s for path, done, _, s in seen if path == "long.pdf" and done == 4][0] >= 4.8
 
 
 def test_a_scan_being_ocrd_may_use_the_ocr_engines_memory_on_top_of_the_budget(tmp_path):
@@ -63,8 +64,8 @@ def test_page_progress_says_pages_done_and_time_left():
     log = page_progress(quiet.append, every=3600)  # a line at most every hour, and the last page
     for done in range(11):
         log("b.pdf", done, 10, done * 6.0)
-    assert [line.split(": ", 1)[1] for line in quiet] == ["10 page(s) to read",
-                                                          "page 10/10 (6.0 s a page, about 0 s left for this file)"]
+    assert [line.split(": ", 1)[1] for line in quiet] == [
+        "10 page(s) to read", "page 10/10 (6.0 s a page, about 0 s left for this file)"]
 
 
 def three_page_scan() -> bytes:

@@ -45,13 +45,15 @@ def test_two_readings_that_disagree_are_settled_by_the_row_total():
     3119 makes 3001 + 53 + 0 + 0 + 61 + 4 the row's total: it is kept, and the note says so."""
     content, _, blanked, settled = assemble(page("ocr_huaian_p4_150dpi.json"))
     assert row(content, ROW_1)[3:] == ("3001", "53", "0", "0", "61", "4", "3119")
-    assert "page 4 row 4 cell 10 read '8119' and '3119': '3119' kept, the row's total holds with it" in settled
+    assert ("page 4 row 4 cell 10 read '8119' and '3119': '3119' kept, the row's total holds with it"
+            in settled)
 
 
 def test_two_readings_that_disagree_with_no_total_to_settle_them_are_blank():
     found = page("ocr_huaian_p4_150dpi.json")
     at = next(i for i, c in enumerate(found["checks"]) if c[4] == "3119")
-    found["checks"][at] = found["checks"][at][:4] + ("3118", 0.99)  # a second reading the total does not hold with
+    # a second reading the total does not hold with
+    found["checks"][at] = found["checks"][at][:4] + ("3118", 0.99)
     content, _, blanked, settled = assemble(found)
     assert row(content, ROW_1)[3:] == ("3001", "53", "0", "0", "61", "4", "")  # NULL, not a guess
     assert "page 4 row 4 cell 10 read '8119' and '3118' (two readings disagree)" in blanked
@@ -62,7 +64,8 @@ def test_a_doubtful_reading_is_kept_only_when_the_second_reading_agrees():
     found = page("ocr_huaian_p4_150dpi.json")
     chars = found["chars"]
     x0, top, x1, bottom, again, _ = next(c for c in found["checks"] if c[4] == "1362")
-    inside = [i for i, c in enumerate(chars) if x0 <= (c[1] + c[3]) / 2 < x1 and top <= (c[2] + c[4]) / 2 < bottom]
+    inside = [i for i, c in enumerate(chars)
+              if x0 <= (c[1] + c[3]) / 2 < x1 and top <= (c[2] + c[4]) / 2 < bottom]
     for i in inside:
         chars[i] = chars[i][:5] + (0.3,)  # the page read it doubtfully
     content, _, blanked, _ = assemble(found)
@@ -72,7 +75,8 @@ def test_a_doubtful_reading_is_kept_only_when_the_second_reading_agrees():
     content, _, blanked, _ = assemble(found)
     assert row(content, "本年度办理结果")[-1] == "1362"  # two doubtful readings that agree: kept too
     found["checks"] = [c for c in found["checks"] if c[4] not in ("1362", "1288")]
-    x0, top, x1, bottom = 251.25, 504.75, 284.75, 528.25  # 1288, in the same row, doubtful too and not read again
+    # 1288, in the same row, doubtful too and not read again
+    x0, top, x1, bottom = 251.25, 504.75, 284.75, 528.25
     for i, c in enumerate(chars):
         if x0 <= (c[1] + c[3]) / 2 < x1 and top <= (c[2] + c[4]) / 2 < bottom:
             chars[i] = c[:5] + (0.3,)

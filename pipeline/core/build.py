@@ -174,7 +174,8 @@ def parse_folder(raw_dir: Path, cache_dir: Path, workers: int | None = None,
                              log or (lambda m: None), pages)
 
 
-def _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget, log, pages=None) -> ParseRun:
+def _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget, log,
+                  pages=None) -> ParseRun:
     seconds: Counter = Counter()
     t = time.perf_counter()
     refs = discover(raw_dir) if refs is None else refs

@@ -423,7 +423,8 @@ class Budget:
             mb = n / (1 << 20)
             return f"{mb / 1024:g} GB" if mb >= 1024 else f"{mb:g} MB"
         if ocr:
-            return f"{size(self.memory_limit(True))} ({size(self.memory_bytes)} and {size(self.ocr_memory_bytes)} for OCR)"
+            return (f"{size(self.memory_limit(True))} ({size(self.memory_bytes)} and "
+                    f"{size(self.ocr_memory_bytes)} for OCR)")
         return size(self.memory_bytes)
 
 
@@ -440,7 +441,8 @@ def parse_files(refs: list[RawFileRef], workers: int | None = None, max_bytes: i
     return sorted(out, key=lambda p: at.get(p.source_path, 0))  # a stopped file's result came last
 
 
-def start_pool(workers: int, budget: Budget | None = None, pages: "PageCallback | None" = None) -> "ParsePool":
+def start_pool(workers: int, budget: Budget | None = None,
+               pages: "PageCallback | None" = None) -> "ParsePool":
     """A parse pool whose workers start now and import the parser while the caller goes on (a
     worker's start-up is about half a second). Spawned, not forked: polars' thread pool in this
     process does not survive a fork (a forked worker can hang on its first polars call)."""
@@ -467,7 +469,8 @@ def parse_units(refs: list[RawFileRef], segment_dir: Path, workers: int | None =
         frames = normalize.unit_frames([p for p in files if p.file_sha256 != UNREAD_SHA])
         frames["read_as"] = _read_as(files)
         return frames, Counter()
-    for frames, t in _run_batches(fn, refs, workers, max_bytes, batch_size, progress, pool, budget, lost, pages):
+    for frames, t in _run_batches(fn, refs, workers, max_bytes, batch_size, progress, pool, budget, lost,
+                                  pages):
         parts.append(frames)
         timings.update(t)
     units = normalize.concat_units(parts, normalize.SMALL_UNIT_TABLES)
