@@ -16,17 +16,6 @@ from assets.resources import Warehouse
 
 from pipeline.core import codebook as cb
 
-CHECK_EVERY_FILE_ACCOUNTED = "every_file_accounted"
-CHECK_FULL_APPLICATION_GRID = "full_application_grid"
-
-STRUCTURAL_CHECKS = (
-    (CHECK_EVERY_FILE_ACCOUNTED, "raw_file",
-     "Every file found under the raw folder has exactly one raw_file row (nothing silently skipped). Blocks "
-     "publication when it fails."),
-    (CHECK_FULL_APPLICATION_GRID, "fact_application",
-     "Every parsed report has every row × applicant cell of its format's §三 grid (NULL where the source "
-     "is blank). Blocks publication when it fails."),
-)
 
 # incomplete_table concerns one of the three statistics tables: its findings name the section first
 # (§二 …, §三 …, §四 …), and the check is filed under each table with that table's findings
@@ -51,11 +40,13 @@ def _concerns(check: cb.CheckDef, table: str) -> pl.Expr:
     return section == next(s for s, t in INCOMPLETE_TABLE_BY_SECTION.items() if t == table)
 
 
-FINDING_CHECK_SPECS = [dg.AssetCheckSpec(c.name, asset=table, description=c.description, blocking=False,
+FINDING_CHECK_SPECS = [dg.AssetCheckSpec(c.name, asset=table, description=cb.check_description(c),
+                                         blocking=False,
                                          additional_deps=["dq_finding"] if table != "dq_finding" else None)
                        for c in cb.CHECKS for table in check_tables(c)]
-STRUCTURAL_CHECK_SPECS = [dg.AssetCheckSpec(name, asset=table, description=text, blocking=True)
-                          for name, table, text in STRUCTURAL_CHECKS]
+STRUCTURAL_CHECK_SPECS = [dg.AssetCheckSpec(c.name, asset=c.table, description=cb.check_description(c),
+                                            blocking=True)
+                          for c in cb.STRUCTURAL_CHECKS]
 CHECK_SPECS = [*FINDING_CHECK_SPECS, *STRUCTURAL_CHECK_SPECS]
 
 
@@ -82,7 +73,7 @@ def structural_check_results(files_found: int, tables: dict) -> list[dg.AssetChe
     if "raw_file" in tables:
         raw_file = tables["raw_file"].read()
         results.append(dg.AssetCheckResult(
-            asset_key="raw_file", check_name=CHECK_EVERY_FILE_ACCOUNTED,
+            asset_key="raw_file", check_name=cb.CHECK_EVERY_FILE_ACCOUNTED,
             passed=raw_file.height == files_found and raw_file["source_path"].n_unique() == files_found,
             metadata={"files_found": files_found, "raw_file_rows": raw_file.height}))
     if "fact_application" in tables and "dim_report" in tables:
@@ -90,7 +81,7 @@ def structural_check_results(files_found: int, tables: dict) -> list[dg.AssetChe
         expected = sum(len(cb.application_row_codes(f)) * len(cb.APPLICANT_CODES) * n
                        for f, n in tables["dim_report"].read().group_by("format_version").len().iter_rows())
         results.append(dg.AssetCheckResult(
-            asset_key="fact_application", check_name=CHECK_FULL_APPLICATION_GRID,
+            asset_key="fact_application", check_name=cb.CHECK_FULL_APPLICATION_GRID,
             passed=cells == expected, metadata={"cells": cells, "expected": expected}))
     return results
 

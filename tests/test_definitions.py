@@ -47,6 +47,17 @@ def test_every_codebook_check_is_an_asset_check_on_its_table():
     assert blocking == {"every_file_accounted", "full_application_grid"}
 
 
+def test_the_ui_describes_every_check_in_chinese_first():
+    """A disclosure office reads the checks in the UI: each opens with its Chinese name and text."""
+    graph = definitions.defs().resolve_asset_graph()
+    described = {k.name: graph.get_check_spec(k).description for k in graph.asset_check_keys}
+    assert described["application_balance"].startswith("申请数量收支不平：每类申请人")
+    assert described["every_file_accounted"].startswith("每个文件都有记录：原始文件夹中的每个文件")
+    for check in (*cb.CHECKS, *cb.STRUCTURAL_CHECKS):
+        zh, en = described[check.name].split("\n\n")
+        assert zh == f"{check.label_zh}：{check.description_zh}" and en == check.description
+
+
 def test_nightly_schedule_is_on_by_default():
     schedule = definitions.defs().resolve_schedule_def("nightly_warehouse_build")
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING

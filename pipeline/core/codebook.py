@@ -440,6 +440,28 @@ CHECKS = (
              f"一份年报的问题超过 {MAX_FINDINGS_PER_REPORT} 条：其余不再列出，本条说明略去的数量。", "问题过多"),
 )
 CHECKS_BY_NAME = {c.name: c for c in CHECKS}
+
+# Checks of the build itself, not of a report: Dagster asset checks that block publication when they
+# fail (they have no dq_finding rows: what they count is in the check's metadata).
+CHECK_EVERY_FILE_ACCOUNTED = "every_file_accounted"
+CHECK_FULL_APPLICATION_GRID = "full_application_grid"
+STRUCTURAL_CHECKS = (
+    CheckDef(CHECK_EVERY_FILE_ACCOUNTED, SEVERITY_ERROR, "raw_file",
+             "Every file found under the raw folder has exactly one raw_file row (nothing silently skipped). "
+             "Blocks publication when it fails.",
+             "原始文件夹中的每个文件在 raw_file 中恰有一行（没有文件被悄悄略过）。不通过时不发布。",
+             "每个文件都有记录"),
+    CheckDef(CHECK_FULL_APPLICATION_GRID, SEVERITY_ERROR, "fact_application",
+             "Every parsed report has every row × applicant cell of its format's §三 grid (NULL where the "
+             "source is blank). Blocks publication when it fails.",
+             "每份已解析的年报都有其格式第三部分表格的全部行×申请人单元格（原文空白处为空值）。不通过时不发布。",
+             "申请表格完整"),
+)
+
+
+def check_description(check: CheckDef) -> str:
+    """What Dagster shows of a check: its Chinese name and description first, then the English."""
+    return f"{check.label_zh}：{check.description_zh}\n\n{check.description}"
 CHECK_NAMES = tuple(c.name for c in CHECKS)
 SEVERITY_LABELS = {SEVERITY_ERROR: "错误", SEVERITY_WARNING: "警告"}
 STATUS_LABELS = {STATUS_PARSED: "已解析", STATUS_PARTIAL: "部分解析", STATUS_REJECTED: "未能读取"}
