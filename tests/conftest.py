@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core import codebook as cb
 from pipeline.core.document import Document
 from pipeline.core.parser import parse_document
 from pipeline.core.readers import read_document
@@ -15,6 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REAL = FIXTURES / "real"
+
+
+def names_the_row(area: str, row: str, incomplete: str) -> bool:
+    """Whether incomplete_table details name a §三 row (`application`) or a §二 item (`proactive`) as
+    left NULL or blank: '§三 一、本年新收政府信息公开申请数量（原文第 12 行）：空白单元格 自然人'."""
+    if area == "application":
+        return f"§三 {cb.APPLICATION_ROW_LABELS[row]}（" in incomplete
+    return area == "proactive" and f"§二 {cb.PROACTIVE_ITEM_LABELS[row]}（" in incomplete
 
 
 def seed_path(prefix: str) -> Path:

@@ -203,7 +203,7 @@ def test_findings_have_the_severity_dim_check_declares_and_a_cut_page_is_partial
                             f"USING (report_id) {cut} ORDER BY ALL").fetchall()
     assert status == cb.STATUS_PARTIAL and error.startswith(cb.CHECK_INCOMPLETE_TABLE)
     assert (cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-            "§四 review/litigation figures not found; all 15 cells are NULL") in found
+            "§四 未找到第四部分“政府信息公开行政复议、行政诉讼情况”的 15 个数字，其单元格全部为空值") in found
     assert {s for c, s, _ in found if c == cb.CHECK_MISSING_SECTION} == {cb.SEVERITY_WARNING}
 
 

@@ -211,7 +211,7 @@ def test_quality_report_is_written_beside_the_warehouse(seeds_build):
     page = (warehouse.parent / "disclosure.quality.html").read_text(encoding="utf-8")
     assert '山东省 威海市 文登区 <span class="muted">（1 份年报，错误 0，警告 1）</span></h4>' in page
     assert "所述合计 532 ≠ 3 个渠道数量之和 533" in page and "001_f5b8ed62166f75c7.txt" in page
-    assert "§三 rows missing from the source: 3.3.8" in page and "003_900cea2f89254ff6.txt" in page
+    assert "§三 原文缺少以下各行：三（三）8；三（四）1" in page and "003_900cea2f89254ff6.txt" in page
     assert "<h2>检查项说明</h2>" in page and "<h2>目录（按地区）</h2>" in page
     assert '<td>empty.txt</td><td class="rejected">未能读取</td><td>empty file</td>' in page  # with the reason
     assert (warehouse.parent / "disclosure.quality.xlsx").exists()

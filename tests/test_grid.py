@@ -83,7 +83,8 @@ def test_undivided_other_handling_row_of_a_2021_table_is_not_put_into_3_6_1():
         assert {rec.application[(row, a)] for a in cb.APPLICANT_CODES} == {None}
     assert rec.application[("3.7", "natural_person")] == 1 and rec.application[("4", "total")] == 0
     assert rec.application[("3.5.5", "total")] == 0
-    assert any("undivided" in f.detail and "3.6.1" in f.detail for f in rec.findings)
+    assert any("一行合并了" in f.detail and "三（六）1 申请人无正当理由逾期不补正" in f.detail
+               for f in rec.findings)
 
 
 # --- one test per rule of the grid reader: each fails when its rule is removed ---------------------
@@ -164,7 +165,7 @@ def test_the_sections_title_names_no_single_proceeding():
     rec = _parse("某县人民政府2023年政府信息公开工作年度报告\n四、政府信息公开行政复议、行政诉讼情况\n"
                  "结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |\n1 | 0 | 0 | 0 | 1 |\n")
     assert set(rec.review_litigation.values()) == {None}
-    assert any(f.check_name == cb.CHECK_INCOMPLETE_TABLE and "no proceeding" in f.detail
+    assert any(f.check_name == cb.CHECK_INCOMPLETE_TABLE and "未写明属于行政复议还是行政诉讼" in f.detail
                for f in rec.findings)
 
 
@@ -240,7 +241,7 @@ def test_unlabelled_rows_no_identity_confirms_stay_null():
             lines.append(line)
     rec = _parse("\n".join(lines))
     assert {rec.application[(r, a)] for r in ("3.6.1", "3.7", "4") for a in cb.APPLICANT_CODES} == {None}
-    assert any("none confirmed by the table's identities" in f.detail for f in rec.findings)
+    assert any("表内的勾稽关系都不能确认是哪一行" in f.detail for f in rec.findings)
 
 
 # --- older rules of the grid reader, each with a test that fails without it ------------------------
@@ -344,4 +345,5 @@ def test_a_ruled_row_ending_in_a_blank_cell_is_read_at_the_columns_of_its_full_s
     rec = parse_document(Document(tuple(blocks), "pdf"))
     assert [rec.application[("4", a)] for a in cb.APPLICANT_CODES] == [1, 0, 0, 0, 0, 0, None]
     assert [rec.application[("3.7", a)] for a in cb.APPLICANT_CODES] == [33, 2, 0, 0, 0, 0, 35]
-    assert any("row 4" in f.detail and "blank cells total" in f.detail for f in rec.findings)
+    assert any(f.detail.startswith("§三 四、结转下年度继续办理（") and f.detail.endswith("空白单元格 总计")
+               for f in rec.findings)

@@ -491,6 +491,66 @@ PROCEEDING_LABELS = {c.code: c.label_zh for c in PROCEEDINGS}
 OUTCOME_LABELS = {c.code: c.label_zh for c in OUTCOMES}
 
 
+# --- incomplete_table details: what a disclosure office reads in dq_finding ------------------------
+# Each opens with its section (§二 §三 §四): Dagster files the check under that section's table.
+SECTION_TABLE_TITLES = {"§二": "第二部分“主动公开政府信息情况”表格",
+                        "§三": "第三部分“收到和处理政府信息公开申请情况”表格",
+                        "§四": "第四部分“政府信息公开行政复议、行政诉讼情况”的 15 个数字"}
+
+
+def place_line(line: int) -> str:
+    """Where a row stands in a text, a web page or a Word file."""
+    return f"原文第 {line} 行"
+
+
+def place_page(line: int) -> str:
+    """Where a row stands in a PDF (whose readers number lines page × 1000 + position)."""
+    return f"第 {line // 1000} 页"
+
+
+def detail_table_not_found(section: str) -> str:
+    return f"{section} 未找到{SECTION_TABLE_TITLES[section]}，其单元格全部为空值"
+
+
+def detail_unplaced_row(where: str, label: str) -> str:
+    return f"§三 {where}：“{label}”一行对应不到表中的任何一行，已略去"
+
+
+def detail_ambiguous_row(where: str) -> str:
+    return f"§三 {where}：一行没有标题的数字可放在不止一行，表内的勾稽关系都不能确认是哪一行，留为空值"
+
+
+def detail_undivided_row(where: str, label: str, row_codes) -> str:
+    rows = "、".join(APPLICATION_ROW_LABELS.get(c, c) for c in row_codes)
+    return f"§三 {where}：“{label}”一行合并了{rows}，其数字不属于其中任何一行，留为空值"
+
+
+def detail_row_width(section: str, row: str, where: str, cells: int, columns) -> str:
+    return (f"{section} {row}（{where}）：{cells} 个单元格，表格有 {len(columns)} 列"
+            f"（{'、'.join(columns)}），留为空值")
+
+
+def detail_blank_cells(section: str, row: str, where: str, cells) -> str:
+    return f"{section} {row}（{where}）：空白单元格 {'、'.join(cells)}"
+
+
+def application_row_short(code: str) -> str:
+    """The §三 row's number as printed: '3.3.8' → '三（三）8', '3.7' → '三（七）总计'."""
+    return APPLICATION_ROW_LABELS[code].split(" ")[0]
+
+
+def detail_rows_missing(section: str, rows) -> str:
+    return f"{section} 原文缺少以下各行：{'；'.join(rows)}"
+
+
+def detail_unnamed_review_rows(count: int, width: int) -> str:
+    return f"§四：{count} 行各 {width} 个数字，未写明属于行政复议还是行政诉讼，留为空值"
+
+
+def detail_review_blanks(cells) -> str:
+    return f"§四 空白或无法定位的单元格：{'、'.join(cells)}"
+
+
 def application_cell_label(row_code: str, applicant: str) -> str:
     """'三（三）3 危及“三安全一稳定” × 法律服务机构'."""
     return f"{APPLICATION_ROW_LABELS[row_code]} × {APPLICANT_LABELS[applicant]}"

@@ -52,7 +52,7 @@ def parse_document(doc: Document) -> ReportRecord:
     fee_in_six, fee_elsewhere = metadata.find_processing_fee(other), metadata.find_processing_fee(rest)
     rec.processing_fee_yuan = fee_in_six[0] if fee_in_six[0] is not None else fee_elsewhere[0]  # §六 first
 
-    where = _page_of if doc.source_format == "pdf" else tables.line_place  # how findings name a row's place
+    where = cb.place_page if doc.source_format == "pdf" else cb.place_line  # how findings name a row's place
     rec.cell_sources = {grid: {} for grid in GRIDS}
     rec.proactive, found = tables.parse_proactive(sections.rows(cb.SECTION_PROACTIVE), rec.format_version,
                                                   rec.cell_sources[GRID_PROACTIVE], where)
@@ -91,10 +91,6 @@ def parse_document(doc: Document) -> ReportRecord:
             rec.add_finding(cb.CHECK_MISSING_SECTION, cb.SEVERITY_WARNING, f"未找到第{number}部分“{label}”的标题")
     return rec
 
-
-def _page_of(line: int) -> str:
-    """A PDF reader numbers its lines page × 1000 + position on the page."""
-    return f"page {line // 1000}"
 
 
 _NOTICE = re.compile(r"^.{0,30}?(?:关于|转发|印发).{2,60}(?:通知|通报|批复|函|意见|方案|要点|办法)$|"

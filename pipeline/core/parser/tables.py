@@ -441,13 +441,8 @@ def _undivided_groups(cands: list[frozenset[str] | None], placement: list[int | 
     return out
 
 
-def line_place(line: int) -> str:
-    """How a finding names where a row stands (a PDF's page: see the parser)."""
-    return f"line {line}"
-
-
 def parse_application(items: list[Item], format_version: str, sources: dict | None = None,
-                      where=line_place) -> tuple[dict, list[Finding]]:
+                      where=cb.place_line) -> tuple[dict, list[Finding]]:
     """§三. `sources`, when given, gets (line, cell text as read) for every cell placed; `where` names a
     source line in findings (a PDF's page)."""
     codes = cb.application_row_codes(format_version)
@@ -477,7 +472,7 @@ def parse_application(items: list[Item], format_version: str, sources: dict | No
         torn = None
     if not rows:
         findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                "§三 application table not found; all its cells are NULL"))
+                                cb.detail_table_not_found("§三")))
         return grid, findings
     cands = [_label_candidates(r.label, format_version) if r.label and not _is_header(r.label) else None
              for r in rows]
@@ -505,40 +500,37 @@ def parse_application(items: list[Item], format_version: str, sources: dict | No
     for i, (row, k, c, vals) in enumerate(zip(rows, placement, cands, values)):
         if i in unresolved:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 {where(row.line)}: an unlabelled row that could sit on several "
-                                    "rows, "
-                                    "none confirmed by the table's identities; left NULL"))
+                                    cb.detail_ambiguous_row(where(row.line))))
             continue
         if k is None:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 {where(row.line)}: row '{row.label[:30]}' could not be placed; "
-                                    "ignored"))
+                                    cb.detail_unplaced_row(where(row.line), row.label[:30])))
             continue
         if c is not None and c in undivided:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 {where(row.line)}: '{row.label[:30]}' is one undivided row for "
-                                    f"{', '.join(sorted(c))}; its values belong to none of them, left NULL"))
+                                    cb.detail_undivided_row(where(row.line), row.label[:30], sorted(c))))
             continue
         code = codes[k]
         placed.add(code)
         if vals is None:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 row {code} ({where(row.line)}): {len(row.values)} cells for "
-                                    f"{N_APPLICANTS} columns; "
-                                    "left NULL"))
+                                    cb.detail_row_width("§三", cb.APPLICATION_ROW_LABELS[code],
+                                                        where(row.line), len(row.values),
+                                                        list(cb.APPLICANT_LABELS.values()))))
             continue
         ints = _to_ints(vals)
         grid.update(zip(_row_keys(code), ints))
         if sources is not None:
             sources.update(zip(_row_keys(code), ((row.line, v) for v in vals)))
         if None in ints:
-            blanks = [a for a, v in zip(cb.APPLICANT_CODES, ints) if v is None]
+            blanks = [cb.APPLICANT_LABELS[a] for a, v in zip(cb.APPLICANT_CODES, ints) if v is None]
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§三 row {code} ({where(row.line)}): blank cells {', '.join(blanks)}"))
+                                    cb.detail_blank_cells("§三", cb.APPLICATION_ROW_LABELS[code],
+                                                          where(row.line), blanks)))
     missing = [c for c in codes if c not in placed]
     if missing:
         findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                f"§三 rows missing from the source: {', '.join(missing)}"))
+                                cb.detail_rows_missing("§三", list(map(cb.application_row_short, missing)))))
     return grid, findings
 
 
@@ -631,17 +623,17 @@ def parse_review(items: list[Item], sources: dict | None = None) -> tuple[dict, 
             found_rows, unnamed = 1, []
     if unnamed:
         findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                f"§四: {len(unnamed)} row(s) of {per_proceeding} values under no proceeding's "
-                                "name; left NULL"))
+                                cb.detail_unnamed_review_rows(len(unnamed), per_proceeding)))
     if not found_rows:
         if not unnamed:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    "§四 review/litigation figures not found; all 15 cells are NULL"))
+                                    cb.detail_table_not_found("§四")))
         return grid, findings
-    blanks = [f"{p}/{o}" for (p, o), v in grid.items() if v is None]
+    blanks = [f"{cb.PROCEEDING_LABELS[p]}·{cb.OUTCOME_LABELS[o]}"
+              for (p, o), v in grid.items() if v is None]
     if blanks:
         findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                f"§四 blank or unplaceable cells: {', '.join(blanks)}"))
+                                cb.detail_review_blanks(blanks)))
     return grid, findings
 
 
@@ -708,7 +700,7 @@ def _measure_columns(header_cells: tuple[str, ...], measures: tuple[str, ...],
 
 
 def parse_proactive(items: list[Item], format_version: str, sources: dict | None = None,
-                    where=line_place) -> tuple[dict, list[Finding]]:
+                    where=cb.place_line) -> tuple[dict, list[Finding]]:
     grid_spec = cb.PROACTIVE_GRID[format_version]
     grid: dict[tuple[str, str], float | None] = dict.fromkeys(cb.PROACTIVE_CELLS[format_version])
     findings: list[Finding] = []
@@ -740,9 +732,9 @@ def parse_proactive(items: list[Item], format_version: str, sources: dict | None
                 continue  # a prose line naming the item, not a table row
             seen.add(item)
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§二 {item} ({where(it.line)}): {len(lr.values)} cells for "
-                                    f"{len(measures)} columns "
-                                    f"({', '.join(measures)}); left NULL"))
+                                    cb.detail_row_width("§二", cb.PROACTIVE_ITEM_LABELS[item],
+                                                        where(it.line), len(lr.values),
+                                                        [cb.PROACTIVE_MEASURE_LABELS[m] for m in measures])))
             continue
         seen.add(item)
         for m, cell in zip(measures, vals):
@@ -752,13 +744,15 @@ def parse_proactive(items: list[Item], format_version: str, sources: dict | None
         blanks = [m for m in measures if grid[(item, m)] is None]
         if blanks:
             findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                    f"§二 {item} ({where(it.line)}): blank cells {', '.join(blanks)}"))
+                                    cb.detail_blank_cells("§二", cb.PROACTIVE_ITEM_LABELS[item],
+                                                          where(it.line),
+                                                          [cb.PROACTIVE_MEASURE_LABELS[m] for m in blanks])))
     if not any_row:
         findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                "§二 Article 20 table not found; all its cells are NULL"))
+                                cb.detail_table_not_found("§二")))
         return grid, findings
     missing = [i for i in grid_spec if i not in seen]
     if missing:
         findings.append(Finding(cb.CHECK_INCOMPLETE_TABLE, cb.SEVERITY_ERROR,
-                                f"§二 rows missing: {', '.join(missing)}"))
+                                cb.detail_rows_missing("§二", [cb.PROACTIVE_ITEM_LABELS[i] for i in missing])))
     return grid, findings
