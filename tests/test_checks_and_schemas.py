@@ -219,3 +219,26 @@ def test_incomplete_table_is_filed_under_the_table_it_concerns():
     specs = {(s.asset_key.path[-1], s.name) for s in CHECK_SPECS}
     assert {t for t, c in specs if c == cb.CHECK_INCOMPLETE_TABLE} == {
         "fact_proactive_disclosure", "fact_application", "fact_review_litigation"}
+
+
+def test_identity_findings_of_a_pdf_name_the_pages_their_cells_were_printed_on():
+    """A PDF's §三 on pages 4 and 5: a row total names its row's page, the balance of an applicant
+    (rows 一 to 四) the pages of the whole table; a text report (no page) gets no page."""
+    codes = cb.application_row_codes("2021")
+    cells = [("pdf", r, a, 1 if (r, a) == (cb.ROW_RECEIVED, cb.APPLICANT_NATURAL_PERSON) else 0,
+              4 if codes.index(r) < codes.index("3.3.1") else 5)
+             for r in codes for a in cb.APPLICANT_CODES]
+    cells += [("txt", r, a, v, None) for _, r, a, v, _ in cells]
+    app = pl.DataFrame(cells, schema={"report_id": pl.String, "row_code": pl.String, "applicant": pl.String,
+                                      "count": pl.Int64, "source_page": pl.Int32}, orient="row")
+    formats = pl.DataFrame({"report_id": ["pdf", "txt"], "format_version": ["2021", "2021"]})
+    found = pl.concat(checks.application_findings(app, formats)).sort("report_id", "check_name")
+    assert found.select("report_id", "check_name", "detail").rows() == [
+        ("pdf", cb.CHECK_APPLICATION_BALANCE,
+         "自然人：一、本年新收政府信息公开申请数量 1 + 二、上年结转政府信息公开申请数量 0 ≠ "
+         "三（七）总计 0 + 四、结转下年度继续办理 0（第 4–5 页）"),
+        ("pdf", cb.CHECK_APPLICATION_ROW_TOTAL, "一、本年新收政府信息公开申请数量 × 总计 0 ≠ 六类申请人之和 1（第 4 页）"),
+        ("txt", cb.CHECK_APPLICATION_BALANCE,
+         "自然人：一、本年新收政府信息公开申请数量 1 + 二、上年结转政府信息公开申请数量 0 ≠ "
+         "三（七）总计 0 + 四、结转下年度继续办理 0"),
+        ("txt", cb.CHECK_APPLICATION_ROW_TOTAL, "一、本年新收政府信息公开申请数量 × 总计 0 ≠ 六类申请人之和 1")]

@@ -34,6 +34,21 @@ def _zh(column: str, labels: dict[str, str]) -> pl.Expr:
     return pl.col(column).replace_strict(labels, default=pl.col(column), return_dtype=pl.String)
 
 
+def _pages(long: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The first and last PDF page the cells of each `keys` group were printed on (NULL for the
+    other formats, which name lines, not pages)."""
+    page = pl.col("source_page") if "source_page" in long.columns else pl.lit(None, pl.Int32)
+    return long.group_by(keys).agg(page.min().alias("page_from"), page.max().alias("page_to"))
+
+
+def _on_pages(detail: pl.Expr) -> pl.Expr:
+    """`detail`, then where a PDF printed its cells: （第 4 页） or （第 4–5 页）."""
+    first, last = pl.col("page_from"), pl.col("page_to")
+    return pl.concat_str([detail, pl.when(first.is_null()).then(pl.lit(""))
+                          .when(first == last).then(pl.format("（第 {} 页）", first))
+                          .otherwise(pl.format("（第 {}–{} 页）", first, last))])
+
+
 _ROW = cb.APPLICATION_ROW_LABELS
 _APPLICANT = _zh("applicant", cb.APPLICANT_LABELS)
 
@@ -43,11 +58,13 @@ def _wide(app: pl.DataFrame) -> pl.DataFrame:
 
 
 def application_findings(app: pl.DataFrame, formats: pl.DataFrame) -> list[pl.DataFrame]:
-    rows = _total_mismatches(app, "row_code", "applicant", cb.APPLICANT_TOTAL)
-    out = [_finding(rows, cb.CHECK_APPLICATION_ROW_TOTAL, pl.format(
-        "{} × 总计 {} ≠ 六类申请人之和 {}", _zh("row_code", _ROW), "stated", "parts"))]
+    rows = _total_mismatches(app, "row_code", "applicant", cb.APPLICANT_TOTAL).join(
+        _pages(app, ["report_id", "row_code"]), on=["report_id", "row_code"], how="left")
+    out = [_finding(rows, cb.CHECK_APPLICATION_ROW_TOTAL, _on_pages(pl.format(
+        "{} × 总计 {} ≠ 六类申请人之和 {}", _zh("row_code", _ROW), "stated", "parts")))]
 
-    wide = _wide(app).join(formats, on="report_id")
+    wide = _wide(app).join(formats, on="report_id").join(_pages(app, ["report_id", "applicant"]),
+                                                         on=["report_id", "applicant"], how="left")
     for fmt in cb.FORMAT_VERSIONS:
         w = wide.filter(pl.col("format_version") == fmt)
         if w.is_empty():
@@ -56,24 +73,26 @@ def application_findings(app: pl.DataFrame, formats: pl.DataFrame) -> list[pl.Da
                                                 cb.ROW_CARRIED_FORWARD))
         bal = w.filter(pl.all_horizontal(r1.is_not_null(), r2.is_not_null(), r37.is_not_null(),
                                          r4.is_not_null()) & (r1 + r2 != r37 + r4))
-        out.append(_finding(bal, cb.CHECK_APPLICATION_BALANCE, pl.format(
+        out.append(_finding(bal, cb.CHECK_APPLICATION_BALANCE, _on_pages(pl.format(
             f"{{}}：{_ROW[cb.ROW_RECEIVED]} {{}} + {_ROW[cb.ROW_CARRIED_OVER]} {{}} ≠ "
             f"{_ROW[cb.ROW_TOTAL_HANDLED]} {{}} + {_ROW[cb.ROW_CARRIED_FORWARD]} {{}}",
-            _APPLICANT, r1, r2, r37, r4)))
+            _APPLICANT, r1, r2, r37, r4))))
         outcome_cols = [pl.col(c) for c in cb.outcome_row_codes(fmt)]
         tot = w.with_columns(pl.sum_horizontal(outcome_cols).alias("_sum")).filter(
             pl.all_horizontal([c.is_not_null() for c in outcome_cols]) & r37.is_not_null()
             & (pl.col("_sum") != r37))
-        out.append(_finding(tot, cb.CHECK_APPLICATION_OUTCOME_TOTAL, pl.format(
-            f"{{}}：{_ROW[cb.ROW_TOTAL_HANDLED]} {{}} ≠ 三（一）至三（六）各项之和 {{}}", _APPLICANT, r37, "_sum")))
+        out.append(_finding(tot, cb.CHECK_APPLICATION_OUTCOME_TOTAL, _on_pages(pl.format(
+            f"{{}}：{_ROW[cb.ROW_TOTAL_HANDLED]} {{}} ≠ 三（一）至三（六）各项之和 {{}}", _APPLICANT, r37,
+            "_sum"))))
     return out
 
 
 def review_findings(review: pl.DataFrame) -> pl.DataFrame:
-    lines = _total_mismatches(review, "proceeding", "outcome", cb.OUTCOME_TOTAL)
-    return _finding(lines, cb.CHECK_REVIEW_LITIGATION_TOTAL, pl.format(
-        "{} × 总计 {} ≠ 结果维持+结果纠正+其他结果+尚未审结 {}", _zh("proceeding", cb.PROCEEDING_LABELS), "stated",
-        "parts"))
+    lines = _total_mismatches(review, "proceeding", "outcome", cb.OUTCOME_TOTAL).join(
+        _pages(review, ["report_id", "proceeding"]), on=["report_id", "proceeding"], how="left")
+    return _finding(lines, cb.CHECK_REVIEW_LITIGATION_TOTAL, _on_pages(pl.format(
+        "{} × 总计 {} ≠ 结果维持+结果纠正+其他结果+尚未审结 {}", _zh("proceeding", cb.PROCEEDING_LABELS),
+        "stated", "parts")))
 
 
 def channel_findings(channels: pl.DataFrame) -> pl.DataFrame:
