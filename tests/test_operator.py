@@ -58,6 +58,8 @@ def test_the_contract_command_logs_at_info_and_ends_with_the_run_summary(tmp_pat
            "materialize", "-m", "pipeline.definitions", "--select", "*"]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
+    # Dagster's own SupersessionWarning for the command is the only warning (not its selection's BetaWarning)
+    assert "BetaWarning" not in done.stderr and done.stderr.count("Warning: ") == 1, done.stderr[:2000]
     lines = [line for line in done.stderr.splitlines() if " - dagster - " in line]
     assert lines and not [line for line in lines if " - DEBUG - " in line]
     summary = [line.split(" - disclosure_warehouse - ")[1] for line in lines if "run summary:" in line]
