@@ -38,7 +38,7 @@ def test_setup_creates_a_persistent_home_with_monitoring_retries_and_info_logs(t
 def test_the_readme_build_sets_up_the_home_and_the_ui_line_uses_it():
     build = README.split("```")[1].strip().splitlines()[0]
     assert "python -m pipeline.setup_home" in build and "DAGSTER_HOME=$HOME/.disclosure-dagster" in build
-    assert "DAGSTER_HOME=$HOME/.disclosure-dagster .venv/bin/dagster dev -h 127.0.0.1" in README
+    assert "DAGSTER_HOME=$HOME/.disclosure-dagster .venv/bin/dg dev -h 127.0.0.1" in README
     unit = (ROOT / "deploy" / "dagster-daemon.service").read_text()
     assert "ExecStart=/srv/disclosure/.venv/bin/dagster-daemon run -w workspace.yaml" in unit
     assert "Environment=DAGSTER_HOME=" in unit and "Restart=always" in unit
