@@ -83,16 +83,25 @@ def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[ParseM
     check_seconds = time.perf_counter() - t
     # partitions may have been parsed before a file was added (or removed): every_file_accounted then
     # compares with the folder as it is now
-    files_found = (parsed_reports[0].files if len(parsed_reports) == 1 and parsed_reports[0].partition is None
-                   else len(discover(raw_folder.root)))
+    found = (None if len(parsed_reports) == 1 and parsed_reports[0].partition is None
+             else [r.source_path for r in discover(raw_folder.root)])
+    files_found = parsed_reports[0].files if found is None else len(found)
     context.log.info(f"assembled {built['dim_report'].rows:,} reports from {len(parsed_reports)} parse "
                      f"manifest(s) in {time.perf_counter() - started:.1f} s")
     t = time.perf_counter()
     tables = {name: validated(name, built[name]) for name in selected}
     validate_seconds = time.perf_counter() - t
     warehouse.stage(tables, stage_key(parsed_reports))
+    built.update(tables)
+    checks = [c for c in structural_check_results(files_found, built)
+              if result_key(c) in context.selected_asset_check_keys]
     alone = DISCLOSURE_WAREHOUSE not in _run_assets(context)
-    if alone:  # no publishing step in this run: the tables go into the published warehouse now
+    failed = [c.check_name for c in checks if not c.passed]
+    if alone and failed:  # the blocking checks block this publish as they block disclosure_warehouse's
+        context.log.error(f"not published: {', '.join(failed)} failed; {warehouse.file} is kept as it was"
+                          + _unaccounted(found, built, parsed_reports))
+        alone = False
+    elif alone:  # no publishing step in this run: the tables go into the published warehouse now
         with build_lock(warehouse.file):
             counts = warehouse.replace(tables)
         context.log.info(f"replaced {', '.join(counts)} in {warehouse.file}")
@@ -102,9 +111,22 @@ def report_tables(context: dg.AssetExecutionContext, parsed_reports: list[ParseM
         yield dg.MaterializeResult(asset_key=name, metadata={
             **table_metadata(name, tables[name]), "published_alone": alone,
             **(timing if name == "dq_finding" else {})})
-    built.update(tables)
-    yield from (c for c in structural_check_results(files_found, built)
-                if result_key(c) in context.selected_asset_check_keys)
+    yield from checks
+
+
+def _unaccounted(found: list[str] | None, built: dict, manifests: list[ParseManifest]) -> str:
+    """Which files of the folder as it is now are not in raw_file, or the other way round, and the
+    command that parses the partitions again."""
+    if found is None or "raw_file" not in built:
+        return ""
+    rows = set(built["raw_file"].read()["source_path"])
+    new, gone = sorted(set(found) - rows), sorted(rows - set(found))
+    keys = sorted(m.partition for m in manifests if m.partition)
+    named = "".join(f"; {what}: {', '.join(paths[:5])}{' …' if len(paths) > 5 else ''}"
+                    for what, paths in (("not parsed yet", new), ("gone from the raw folder", gone)) if paths)
+    again = (f" (parse them with `dg launch --job build_warehouse --partition-range {keys[0]}...{keys[-1]}`)"
+             if keys else "")
+    return named + again
 
 
 with beta_parameter():

@@ -235,6 +235,30 @@ def test_each_run_observes_the_raw_folder(seeds_build):
     assert raw[0]["bytes"].value > 20_000
 
 
+def test_a_table_alone_is_not_published_when_its_blocking_check_fails(tmp_path):
+    """A table materialised alone (no disclosure_warehouse in the run) is published by its own step:
+    every_file_accounted must block that publish too, as it blocks the whole job's (a file added
+    after the partitions were parsed), and the log says why and what to run."""
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    warehouse = tmp_path / "wh" / "disclosure.duckdb"
+    job = partitioned_job(raw, warehouse)
+    instance = dg.DagsterInstance.ephemeral()
+    assert job.execute_in_process(instance=instance, tags=every_partition()).success
+    before = warehouse.stat()
+    shutil.copy(next(RAW.glob("004_*.txt")), raw / "added_later.txt")
+    result = job.execute_in_process(asset_selection=[dg.AssetKey("raw_file"), dg.AssetKey("dim_report")],
+                                    instance=instance, raise_on_error=False)
+    assert not result.success
+    checks = result.get_asset_check_evaluations()
+    assert [e.passed for e in checks if e.check_name == "every_file_accounted"] == [False]
+    after = warehouse.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # not replaced
+    kept = [e.user_message for e in instance.all_logs(result.run_id) if "not published" in e.user_message]
+    assert kept and "every_file_accounted" in kept[0] and "added_later.txt" in kept[0]
+    assert "--partition-range 000...002" in kept[0]
+
+
 def test_each_table_asset_materialises_alone_from_the_parse_cache(tmp_path):
     """After a full build, each contract table is materialised on its own (as from the UI), in a
     persistent instance and as if in a new process: it is re-made from the parse cache through the

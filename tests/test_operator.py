@@ -38,7 +38,7 @@ def test_setup_creates_a_persistent_home_with_monitoring_retries_and_info_logs(t
 def test_the_readme_build_sets_up_the_home_and_the_ui_line_uses_it():
     build = README.split("```")[1].strip().splitlines()[0]
     assert "python -m pipeline.setup_home" in build and "DAGSTER_HOME=$HOME/.disclosure-dagster" in build
-    assert "DAGSTER_HOME=$HOME/.disclosure-dagster .venv/bin/dagster dev -h 127.0.0.1" in README
+    assert "DAGSTER_HOME=$HOME/.disclosure-dagster .venv/bin/dg dev -h 127.0.0.1" in README
     unit = (ROOT / "deploy" / "dagster-daemon.service").read_text()
     assert "ExecStart=/srv/disclosure/.venv/bin/dagster-daemon run -w workspace.yaml" in unit
     assert "Environment=DAGSTER_HOME=" in unit and "Restart=always" in unit
@@ -58,6 +58,8 @@ def test_the_contract_command_logs_at_info_and_ends_with_the_run_summary(tmp_pat
            "materialize", "-m", "pipeline.definitions", "--select", "*"]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
+    # Dagster's own SupersessionWarning for the command is the only warning (not its selection's BetaWarning)
+    assert "BetaWarning" not in done.stderr and done.stderr.count("Warning: ") == 1, done.stderr[:2000]
     lines = [line for line in done.stderr.splitlines() if " - dagster - " in line]
     assert lines and not [line for line in lines if " - DEBUG - " in line]
     summary = [line.split(" - disclosure_warehouse - ")[1] for line in lines if "run summary:" in line]
