@@ -180,3 +180,22 @@ def test_unchanged_rerun_keeps_the_published_file(raw, tmp_path):
     assert (warehouse.stat().st_ino, warehouse.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     (raw / "renamed.txt").write_bytes(next(raw.glob("000_*.txt")).read_bytes())  # a new path is a change
     assert build_warehouse(raw, warehouse, workers=1)["raw_file"] == 6
+
+
+def test_a_file_rejected_by_a_limit_loads_once_the_limit_is_raised(raw, tmp_path):
+    """'file too large … (raise DISCLOSURE_MAX_FILE_MB to load it)' must hold: the rejection is of
+    the run's limit, not of the content, so the cache does not keep it; a rejection of the content
+    (an empty file) is kept and not read again."""
+    (raw / "empty.txt").write_bytes(b"")
+    warehouse = tmp_path / "w.duckdb"
+    build_warehouse(raw, warehouse, max_bytes=5_000)
+
+    def rows() -> dict:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return dict(con.execute("SELECT source_path, status FROM raw_file").fetchall())
+    small = rows()
+    assert set(small.values()) == {"rejected"} and len(small) == 6
+    counts = build_warehouse(raw, warehouse)
+    assert {p: s for p, s in rows().items() if s == "rejected"} == {"empty.txt": "rejected"}
+    run = parse_folder(raw, tmp_path / "w.parse-cache")
+    assert run.parsed_now == 0 and run.from_cache == 6 and counts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import io
 import pickle
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -196,3 +197,17 @@ def test_a_bug_making_one_files_frames_rejects_that_file_as_an_internal_error(tm
     error = next(e for e, s in status.items() if s == cb.STATUS_REJECTED)
     assert error.startswith("internal error (a bug in the pipeline, not a broken file")
     assert "at the normalise stage of bad.txt: Boom: a bug, not the file" in error
+
+
+def test_a_scan_rejected_with_ocr_off_is_read_again_once_ocr_is_on(tmp_path, monkeypatch):
+    """DISCLOSURE_OCR=off rejects a scan for the run's setting, not for its content: not cached."""
+    from pipeline.core.build import parse_folder
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(ROOT / "tests/fixtures/formats/scan_huaian_p4.pdf", raw / "scan.pdf")
+    monkeypatch.setenv("DISCLOSURE_OCR", "off")
+    first = parse_folder(raw, tmp_path / "cache")
+    assert first.units["parse_result"].select("status", "retry").rows() == [(cb.STATUS_REJECTED, True)]
+    again = parse_folder(raw, tmp_path / "cache")
+    assert again.parsed_now == 1 and again.from_cache == 0

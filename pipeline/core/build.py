@@ -199,7 +199,9 @@ def _parse_folder(raw_dir, cache_dir, workers, max_bytes, progress, refs, budget
             log(message)
         seconds["cache_load"] = time.perf_counter() - t
         t = time.perf_counter()
+        # a content rejected by a limit of its run (size, time, memory) is read again: the limit may be higher
         cached = keep_only(loaded, files.select(*normalize.UNIT_KEY).unique())
+        cached["parse_result"] = cached["parse_result"].filter(~pl.col("retry").fill_null(False))
         parts, stage_cpu, parsed_now = [], Counter(), 0
         for _ in range(_READ_ROUNDS):  # a file that changed while it was read is recorded as it was read
             have = normalize.concat_units([cached, *parts], ("parse_result",))["parse_result"]
@@ -276,8 +278,10 @@ WAREHOUSE_LAYOUT_VERSION = "4"
 
 
 def build_digest(raw_file: pl.DataFrame) -> str:
-    """What a build is made of: every file (path, content, format), the parser and the layout."""
-    rows = raw_file.select("source_path", "file_sha256", "source_format").sort("source_path")
+    """What a build is made of: every file (path, content, format, and what became of it: a file
+    rejected under a lower limit may load now), the parser and the layout."""
+    rows = raw_file.select("source_path", "file_sha256", "source_format", "status", "error").sort(
+        "source_path")
     digest = hashlib.sha256(f"{PARSER_VERSION}/{WAREHOUSE_LAYOUT_VERSION}\n".encode())
     digest.update(rows.write_csv().encode())
     return digest.hexdigest()

@@ -31,7 +31,7 @@ from pipeline.core.parser import PARSER_VERSION
 
 _MANIFEST = "manifest.json"
 # Bumped whenever the unit tables' columns change: a cache of another layout is parsed again.
-CACHE_LAYOUT = 3
+CACHE_LAYOUT = 4
 
 
 class ParseCache:

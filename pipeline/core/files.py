@@ -178,7 +178,7 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
 
 def _too_large(size: int, max_bytes: int) -> Rejected:
     return Rejected(cb.REJECT_TOO_LARGE, f"file too large: {size:,} bytes, over the {max_bytes:,}-byte limit "
-                    "(raise DISCLOSURE_MAX_FILE_MB to load it)")
+                    "(raise DISCLOSURE_MAX_FILE_MB to load it)", retry=True)
 
 
 def _sha256_file(path: Path) -> tuple[str, int]:
@@ -226,7 +226,8 @@ def parse_file(ref: RawFileRef, max_bytes: int = DEFAULT_MAX_BYTES, timings: Cou
             sha, size = _sha256_file(ref.path)
         except OSError as err:
             return ParsedFile(ref.source_path, UNREAD_SHA, 0, fmt, cb.STATUS_REJECTED, _reason(err), None)
-        return ParsedFile(ref.source_path, sha, size, fmt, cb.STATUS_REJECTED, str(exc), None)
+        return ParsedFile(ref.source_path, sha, size, fmt, cb.STATUS_REJECTED, str(exc), None,
+                          retry=exc.retry)
     except OSError as exc:
         return ParsedFile(ref.source_path, UNREAD_SHA, 0, fmt, cb.STATUS_REJECTED, _reason(exc), None)
     sha = hashlib.sha256(data).hexdigest()
@@ -241,10 +242,12 @@ def parse_file(ref: RawFileRef, max_bytes: int = DEFAULT_MAX_BYTES, timings: Cou
         stage = "range check"
         normalize.bound_record(report)
     except Rejected as exc:
-        return ParsedFile(ref.source_path, sha, len(data), fmt, cb.STATUS_REJECTED, str(exc), None)
+        return ParsedFile(ref.source_path, sha, len(data), fmt, cb.STATUS_REJECTED, str(exc), None,
+                          retry=exc.retry)
     except MemoryError:
         return ParsedFile(ref.source_path, sha, len(data), fmt, cb.STATUS_REJECTED,
-                          f"needed more memory than the parse worker may use (at the {stage} stage)", None)
+                          f"needed more memory than the parse worker may use (at the {stage} stage)", None,
+                          retry=True)
     except Exception as exc:  # a reader or parser bug must not fail the run: the file is rejected, loudly
         return ParsedFile(ref.source_path, sha, len(data), fmt, cb.STATUS_REJECTED,
                           internal_error(ref.source_path, stage, exc), None)
@@ -333,7 +336,7 @@ def _read_as(parsed: list[ParsedFile]) -> pl.DataFrame:
 def _stopped(items: list[tuple[RawFileRef, str, str | None, int | None]]) -> list[ParsedFile]:
     """Rejected results for files whose worker was stopped: (ref, reason, sha read or None, size)."""
     return [ParsedFile(r.source_path, sha or UNREAD_SHA, size or 0, r.source_format, cb.STATUS_REJECTED, why,
-                       None) for r, why, sha, size in items]
+                       None, retry=True) for r, why, sha, size in items]
 
 
 def _batch_frames(parsed: list[ParsedFile], segment_dir: Path | None,

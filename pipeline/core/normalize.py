@@ -39,7 +39,7 @@ _KEY_SCHEMA = {"file_sha256": pl.String, "source_format": pl.String}
 SEGMENT_ROWS = {t: f"{t}_rows" for t in BIG_TABLES}
 _RESULT_SCHEMA = {**_KEY_SCHEMA, "bytes": pl.Int64, "status": pl.String, "error": pl.String,
                   "report_id": pl.String, "segment": pl.String,
-                  **{c: pl.Int64 for c in SEGMENT_ROWS.values()}}
+                  **{c: pl.Int64 for c in SEGMENT_ROWS.values()}, "retry": pl.Boolean}
 SIGNATURE_SCHEMA = {"report_id": pl.String, "shingles": pl.Int32, "signature": pl.Binary}
 _NO_ROWS = (None,) * len(SEGMENT_ROWS)  # row counts (like the segment) are set where the grids are written
 
@@ -172,7 +172,7 @@ def unit_frames(parsed: list[ParsedFile]) -> dict[str, pl.DataFrame]:
     grids: dict[str, tuple[list, ...]] = {t: ([], [], [], [], [], [], [], []) for t in _GRID_SOURCES}
     for p in parsed:
         key = (p.file_sha256, p.source_format)
-        rows["parse_result"].append((*key, p.bytes, p.status, p.error, p.report_id, None, *_NO_ROWS))
+        rows["parse_result"].append((*key, p.bytes, p.status, p.error, p.report_id, None, *_NO_ROWS, p.retry))
         r, rid = p.report, p.report_id
         if r is None:
             continue

@@ -84,6 +84,9 @@ class ParsedFile:
     status: str
     error: str | None
     report: ReportRecord | None
+    # rejected by this run's limits (DISCLOSURE_MAX_FILE_MB, the time and memory budgets), not by the
+    # content: the parse cache does not reuse it, so the file is read again next run (a raised limit loads it)
+    retry: bool = False
 
     @property
     def report_id(self) -> str | None:

@@ -13,13 +13,15 @@ from pipeline.core import codebook as cb
 class Rejected(Exception):
     """The file cannot be loaded as a report. `reason`: one of the codebook's REJECT_* codes (what kind of
     rejection, for code to act on: a Word file that needs LibreOffice is converted); the message says
-    why for a person (it becomes raw_file.error)."""
+    why for a person (it becomes raw_file.error). `retry`: the rejection is of this run's settings or
+    machine, not of the content (the size limit, OCR off or unavailable): the parse cache does not keep
+    it, and the file is read again next run."""
 
-    def __init__(self, reason: str, message: str):
+    def __init__(self, reason: str, message: str, retry: bool = False):
         if reason not in cb.REJECT_REASONS:
             raise ValueError(f"unknown rejection reason {reason!r} (codebook.REJECT_REASONS)")
         super().__init__(message)
-        self.reason = reason
+        self.reason, self.retry = reason, retry
 
-    def __reduce__(self):  # picklable with both arguments (it may cross a process boundary)
-        return type(self), (self.reason, str(self))
+    def __reduce__(self):  # picklable with every argument (it may cross a process boundary)
+        return type(self), (self.reason, str(self), self.retry)

@@ -143,7 +143,8 @@ def _started_engine():
         return _engine()
     except Exception as exc:  # the OCR engine is not installed or cannot start
         raise Rejected(cb.REJECT_NO_TEXT,
-                       f"no text layer and OCR unavailable ({type(exc).__name__}: {str(exc)[:100]})") from exc
+                       f"no text layer and OCR unavailable ({type(exc).__name__}: {str(exc)[:100]})",
+                       retry=True) from exc
 
 
 def _cache_dir() -> Path | None:

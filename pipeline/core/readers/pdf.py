@@ -74,7 +74,7 @@ def read_pdf(data: bytes) -> Document:
 
         if ocr.mode() == "off":
             raise Rejected(cb.REJECT_NO_TEXT, "no text layer: the PDF holds images only (a scan), and OCR is "
-                           "off (DISCLOSURE_OCR=off)")
+                           "off (DISCLOSURE_OCR=off)", retry=True)
         pages, note = ocr.ocr_pdf(data)
         if sum(p.chars for p in pages) < 20:
             raise Rejected(cb.REJECT_NO_TEXT,
