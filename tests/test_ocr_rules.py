@@ -153,6 +153,29 @@ def test_a_second_reading_of_a_lone_digit_as_a_letter_confirms_it():
     assert not [s for s in settled + blanked if "two readings" in s or "read '0' and" in s]
 
 
+def test_lone_round_glyphs_in_a_row_of_values_are_0_only_when_the_rows_total_holds_with_them():
+    """Huai'an page 4 printed by the agency, scanned at 150 dpi, -1.2°, JPEG 45 (benchmarks/scans_printed.py):
+    in row 3.2 (447 7 0 0 0 0 454) the detector misses two small '0's and each read on its own from its
+    ink gives '。'. 447 + 7 + 0 + 0 + 0 = 454 holds only with both at 0 (counts are never negative), so
+    both are 0, and the note says why; with a total that does not hold they stay blank."""
+    found = page("ocr_huaian_p4_150dpi_q45.json")
+    assert len([c for c in found["chars"] if c[0] == "。"]) == 2
+    content, _, blanked, settled = assemble(found)
+    assert next(r for r in rows_of(content) if r[-1] == "454")[3:] == ("447", "7", "0", "0", "0", "0", "454")
+    assert sum("read '。': '0' kept, the row's total holds only with it" in s for s in settled) == 2
+    assert not blanked
+
+    x0, top, x1, bottom, *_ = next(c for c in found["checks"] if c[4] == "454")
+    inside = [c for c in found["chars"] if x0 <= (c[1] + c[3]) / 2 < x1 and top <= (c[2] + c[4]) / 2 < bottom]
+    last = max(inside, key=lambda c: c[1])
+    found["chars"] = [("5",) + c[1:] if c is last else c for c in found["chars"]]
+    found["checks"] = [c[:4] + ("455",) + c[5:] if c[4] == "454" else c for c in found["checks"]]
+    content, _, blanked, settled = assemble(found)
+    assert next(r for r in rows_of(content) if r[-1] == "455")[3:] == ("447", "7", "0", "", "", "0", "455")
+    assert sum("'。' (not a number)" in b for b in blanked) == 2
+    assert not [s for s in settled if "'。'" in s]
+
+
 def test_a_shaded_row_gives_its_four_rules_and_keeps_the_rows_around_it():
     """Page 3 of the 150 dpi scan, the top of §二 (scan_shaded_rows_150dpi.png, put back where it was on
     a page of its paper): the grey-filled row 第二十条第（一）项 is ink to the threshold; read as one thick
