@@ -176,6 +176,24 @@ def test_lone_round_glyphs_in_a_row_of_values_are_0_only_when_the_rows_total_hol
     assert not [s for s in settled if "'。'" in s]
 
 
+def test_a_red_seal_over_the_text_is_lifted_and_the_figure_under_it_read():
+    """The last page of the Huai'an report scanned in colour (200 dpi, RGB) with the agency's red round
+    seal stamped over the end of its text: '处理费 3940 元' under the seal. Grey as the mean of the three
+    channels, the seal is as dark as the print and the line is lost; red ink as light as its red
+    channel, the print under it is read. Black stays black, grey paper grey."""
+    cv2 = pytest.importorskip("cv2")
+    import numpy as np
+
+    rgb = cv2.cvtColor(cv2.imread(str(FORMATS / "scan_seal_fee_200dpi.png")), cv2.COLOR_BGR2RGB)
+    gray = ocr._gray(rgb)
+    assert gray.shape == rgb.shape[:2] and gray.dtype == np.uint8
+    assert ocr._gray(np.array([[[0, 0, 0], [200, 200, 200], [215, 30, 40]]], dtype=np.uint8)).tolist() == [
+        [0, 200, 215]]
+    assert (gray < 128).sum() < 0.6 * (rgb.mean(axis=2) < 128).sum()
+    result = ocr._engine()(np.stack([gray] * 3, axis=2))
+    assert "3940元" in "".join(result.txts or ())
+
+
 def test_a_shaded_row_gives_its_four_rules_and_keeps_the_rows_around_it():
     """Page 3 of the 150 dpi scan, the top of §二 (scan_shaded_rows_150dpi.png, put back where it was on
     a page of its paper): the grey-filled row 第二十条第（一）项 is ink to the threshold; read as one thick

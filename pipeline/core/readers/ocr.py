@@ -34,7 +34,7 @@ from pathlib import Path
 from pipeline.core import codebook as cb
 from pipeline.core.rejection import Rejected
 
-OCR_VERSION = 3  # the cached pages of an older version are read again
+OCR_VERSION = 4  # the cached pages of an older version are read again
 SCALE = 2.0  # render at 144 dpi: the small table digits of a report stay legible
 MIN_CONFIDENCE = 0.50  # a number read with less is left blank (the labels are kept: they are matched loosely)
 MAX_PAGES = 40
@@ -111,7 +111,7 @@ def ocr_pdf(data: bytes):
             else:
                 page = document[index]
                 try:
-                    image = page.render(scale=SCALE, grayscale=True).to_numpy()
+                    image = page.render(scale=SCALE, rev_byteorder=True).to_numpy()  # RGB: a red seal
                 finally:
                     page.close()
                 chars, edges, checks = _page(_started_engine(), _gray(image), pdf_reader)
@@ -168,10 +168,16 @@ def _save(path: Path, content: dict) -> None:
 
 
 def _gray(image):
+    """A page rendered in RGB as grey, red ink (an agency's round seal stamped over the end of the text
+    or a table, a red letterhead) as light as its red channel: the black print under the seal stays
+    dark (dark in every channel), the seal no longer covers it."""
     import numpy as np
 
     if image.ndim == 3:
-        image = image[:, :, :3].mean(axis=2)
+        rgb = image[:, :, :3].astype(np.int16)
+        red = (rgb[:, :, 0] - np.maximum(rgb[:, :, 1], rgb[:, :, 2])) > 60
+        grey = rgb.mean(axis=2)
+        image = np.where(red, rgb[:, :, 0], grey)
     return image.astype(np.uint8)
 
 
