@@ -153,6 +153,47 @@ def test_a_second_reading_of_a_lone_digit_as_a_letter_confirms_it():
     assert not [s for s in settled + blanked if "two readings" in s or "read '0' and" in s]
 
 
+def test_lone_round_glyphs_in_a_row_of_values_are_0_only_when_the_rows_total_holds_with_them():
+    """Huai'an page 4 printed by the agency, scanned at 150 dpi, -1.2°, JPEG 45 (benchmarks/scans_printed.py):
+    in row 3.2 (447 7 0 0 0 0 454) the detector misses two small '0's and each read on its own from its
+    ink gives '。'. 447 + 7 + 0 + 0 + 0 = 454 holds only with both at 0 (counts are never negative), so
+    both are 0, and the note says why; with a total that does not hold they stay blank."""
+    found = page("ocr_huaian_p4_150dpi_q45.json")
+    assert len([c for c in found["chars"] if c[0] == "。"]) == 2
+    content, _, blanked, settled = assemble(found)
+    assert next(r for r in rows_of(content) if r[-1] == "454")[3:] == ("447", "7", "0", "0", "0", "0", "454")
+    assert sum("read '。': '0' kept, the row's total holds only with it" in s for s in settled) == 2
+    assert not blanked
+
+    x0, top, x1, bottom, *_ = next(c for c in found["checks"] if c[4] == "454")
+    inside = [c for c in found["chars"] if x0 <= (c[1] + c[3]) / 2 < x1 and top <= (c[2] + c[4]) / 2 < bottom]
+    last = max(inside, key=lambda c: c[1])
+    found["chars"] = [("5",) + c[1:] if c is last else c for c in found["chars"]]
+    found["checks"] = [c[:4] + ("455",) + c[5:] if c[4] == "454" else c for c in found["checks"]]
+    content, _, blanked, settled = assemble(found)
+    assert next(r for r in rows_of(content) if r[-1] == "455")[3:] == ("447", "7", "0", "", "", "0", "455")
+    assert sum("'。' (not a number)" in b for b in blanked) == 2
+    assert not [s for s in settled if "'。'" in s]
+
+
+def test_a_red_seal_over_the_text_is_lifted_and_the_figure_under_it_read():
+    """The last page of the Huai'an report scanned in colour (200 dpi, RGB) with the agency's red round
+    seal stamped over the end of its text: '处理费 3940 元' under the seal. Grey as the mean of the three
+    channels, the seal is as dark as the print and the line is lost; red ink as light as its red
+    channel, the print under it is read. Black stays black, grey paper grey."""
+    cv2 = pytest.importorskip("cv2")
+    import numpy as np
+
+    rgb = cv2.cvtColor(cv2.imread(str(FORMATS / "scan_seal_fee_200dpi.png")), cv2.COLOR_BGR2RGB)
+    gray = ocr._gray(rgb)
+    assert gray.shape == rgb.shape[:2] and gray.dtype == np.uint8
+    assert ocr._gray(np.array([[[0, 0, 0], [200, 200, 200], [215, 30, 40]]], dtype=np.uint8)).tolist() == [
+        [0, 200, 215]]
+    assert (gray < 128).sum() < 0.6 * (rgb.mean(axis=2) < 128).sum()
+    result = ocr._engine()(np.stack([gray] * 3, axis=2))
+    assert "处理费3940" in "".join(result.txts or ())  # "元" too when read alone (not by a used engine)
+
+
 def test_a_shaded_row_gives_its_four_rules_and_keeps_the_rows_around_it():
     """Page 3 of the 150 dpi scan, the top of §二 (scan_shaded_rows_150dpi.png, put back where it was on
     a page of its paper): the grey-filled row 第二十条第（一）项 is ink to the threshold; read as one thick

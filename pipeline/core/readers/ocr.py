@@ -34,7 +34,7 @@ from pathlib import Path
 from pipeline.core import codebook as cb
 from pipeline.core.rejection import Rejected
 
-OCR_VERSION = 3  # the cached pages of an older version are read again
+OCR_VERSION = 4  # the cached pages of an older version are read again
 SCALE = 2.0  # render at 144 dpi: the small table digits of a report stay legible
 MIN_CONFIDENCE = 0.50  # a number read with less is left blank (the labels are kept: they are matched loosely)
 MAX_PAGES = 40
@@ -111,7 +111,7 @@ def ocr_pdf(data: bytes):
             else:
                 page = document[index]
                 try:
-                    image = page.render(scale=SCALE, grayscale=True).to_numpy()
+                    image = page.render(scale=SCALE, rev_byteorder=True).to_numpy()  # RGB: a red seal
                 finally:
                     page.close()
                 chars, edges, checks = _page(_started_engine(), _gray(image), pdf_reader)
@@ -169,10 +169,16 @@ def _save(path: Path, content: dict) -> None:
 
 
 def _gray(image):
+    """A page rendered in RGB as grey, red ink (an agency's round seal stamped over the end of the text
+    or a table, a red letterhead) as light as its red channel: the black print under the seal stays
+    dark (dark in every channel), the seal no longer covers it."""
     import numpy as np
 
     if image.ndim == 3:
-        image = image[:, :, :3].mean(axis=2)
+        rgb = image[:, :, :3].astype(np.int16)
+        red = (rgb[:, :, 0] - np.maximum(rgb[:, :, 1], rgb[:, :, 2])) > 60
+        grey = rgb.mean(axis=2)
+        image = np.where(red, rgb[:, :, 0], grey)
     return image.astype(np.uint8)
 
 
@@ -360,7 +366,7 @@ def _assemble(chars, edges, pdf_reader, number: int, checks=()):
             numbers = [_NUMBER.fullmatch(c) for c in cells]
             first = next((k for k, m in enumerate(numbers) if m), len(cells))
             values = sum(1 for m in numbers if m) >= 3  # a row of values: what follows its label
-            disputed, doubtful = [], []
+            disputed, doubtful, zeroish = [], [], []
             for k, conf in enumerate(confs):
                 number_match = numbers[k]
                 if conf < 0:  # two readings that disagree: settled below, by the row's identity or not at all
@@ -368,6 +374,10 @@ def _assemble(chars, edges, pdf_reader, number: int, checks=()):
                     cells[k] = ""
                     continue
                 if not number_match:
+                    if values and k > first and cells[k].strip() in _ZERO_LOOKALIKES:
+                        zeroish.append((k, cells[k].strip()))  # a lone round glyph: '0' only if the total says so
+                        cells[k] = ""
+                        continue
                     if values and k > first and cells[k]:  # "ó", "θ": not a number, and not guessed as one
                         blanked.append(f"page {number} row {r + 1} cell {k + 1} '{cells[k]}' (not a number)")
                         cells[k] = ""
@@ -397,6 +407,15 @@ def _assemble(chars, edges, pdf_reader, number: int, checks=()):
                     cells[k] = held
                     confs[k] = MIN_CONFIDENCE
                     settled.append(f"{where}: '{held}' kept, the row's total holds with it")
+            if zeroish and _zeros_hold(cells, [k for k, _ in zeroish], first):
+                for k, text in zeroish:
+                    cells[k] = "0"
+                    confs[k] = MIN_CONFIDENCE
+                    settled.append(f"page {number} row {r + 1} cell {k + 1} read '{text}': '0' kept, the row's "
+                                   "total holds only with it")
+            else:
+                blanked.extend(f"page {number} row {r + 1} cell {k + 1} '{text}' (not a number)"
+                               for k, text in zeroish)
             kept.append(tuple(cells))
             kept_confidence.append(tuple(confs))
         tables.append((top, tuple(kept), tuple(kept_confidence)))
@@ -431,6 +450,41 @@ def _confirm(plain, confidence: dict, checks) -> list[tuple[str, str]]:
 # reading of a number cell): a lone round glyph is '0', a lone bar '1'
 _DIGIT_LOOKALIKES = str.maketrans({"o": "0", "O": "0", "º": "0", "ó": "0", "ò": "0", "ö": "0", "°": "0",
                                    "θ": "0", "Ο": "0", "о": "0", "О": "0", "l": "1", "I": "1", "|": "1"})
+
+
+# a lone round glyph where a figure stands in a row of values: '0' misread ('。' at 150 dpi), or a speck
+_ZERO_LOOKALIKES = {"o", "O", "º", "ó", "ò", "ö", "°", "θ", "Ο", "о", "О", "。", "○", "〇"}
+
+
+def _zeros_hold(cells: list[str], ks: list[int], first: int) -> bool:
+    """Whether the cells ks (blank: each read as a lone round glyph) can only be 0: every identity of
+    the row that holds one of them (as in `_identity_holds`) is otherwise fully read and holds with them
+    at 0. Counts are never negative, so addends that must sum to 0 are each 0; a total among them must
+    be the only one of its identity (a total and an addend both unread are not fixed by it)."""
+    values = cells[first:]
+    if len(values) == 7:
+        size = 7
+    elif len(values) == 15:
+        size = 5
+    else:
+        return False
+    at = {k - first for k in ks}
+    for start in range(0, len(values), size):
+        group = range(start, start + size)
+        unread = at.intersection(group)
+        if not unread:
+            continue
+        if group[-1] in unread and len(unread) > 1:
+            return False
+        numbers = []
+        for i in group:
+            text = "0" if i in unread else values[i]
+            if not re.fullmatch(r"\d+", text):
+                return False
+            numbers.append(int(text))
+        if numbers[-1] != sum(numbers[:-1]):
+            return False
+    return True
 
 
 def _identity_holds(cells: list[str], k: int, first: int, readings: tuple[str, str]) -> str | None:
