@@ -213,3 +213,33 @@ def test_a_shaded_row_gives_its_four_rules_and_keeps_the_rows_around_it():
     band = [c for c in tables[0] if round(c[1]) == tops[0]]
     assert len(band) == 1 and band[0][2] - band[0][0] > 400  # one cell across the table
     assert rules[960:1000, 300:600].max() == 0  # the band is not whitened out as a rule: its text is read
+
+
+def test_a_lone_bar_where_a_figure_stands_is_1_only_when_the_rows_total_holds_with_it():
+    """At 150 dpi the detector reads a row's first '1' as 'i' (Huai'an row 3.5.5): the row then had six
+    cells for seven columns and was lost whole. The row's width says the bar stands where its first
+    value does: it is '1' when the row's total holds with it, else blank. Here row 3.3.1 (2 0 0 0 0 0 2)
+    as if printed 1 0 0 0 0 0 1 and its first '1' read 'i'; then with a total of 2, which it does not fit."""
+    found = page("ocr_huaian_p4_150dpi_q45.json")
+    label = next(c for c in found["chars"] if c[0] == "秘")
+    middle = (label[2] + label[4]) / 2
+    digits = sorted((c for c in found["chars"] if abs((c[2] + c[4]) / 2 - middle) < 4 and c[0].isdigit()
+                     and c[1] > 200), key=lambda c: c[1])
+    value, total = digits[0], digits[-1]
+    assert (value[0], total[0], len(digits)) == ("2", "2", 7)
+
+    def read_as(first: str, last: str) -> tuple:
+        changed = dict(found, chars=[(first,) + c[1:] if c is value else (last,) + c[1:] if c is total else c
+                                     for c in found["chars"]],
+                       checks=[k for k in found["checks"]  # the cells read again on their own: not these two
+                               if not any(k[0] <= (c[1] + c[3]) / 2 < k[2]
+                                          and k[1] <= (c[2] + c[4]) / 2 < k[3] for c in (value, total))])
+        content, _, blanked, settled = assemble(changed)
+        return next(r for r in rows_of(content) if r[2:3] == ("1.属于国家秘密",))[3:], blanked, settled
+
+    row, _, settled = read_as("i", "1")
+    assert row == ("1", "0", "0", "0", "0", "0", "1")
+    assert any("read 'i': '1' kept, the row's total holds with it" in s for s in settled), settled
+    row, blanked, _ = read_as("i", "2")  # 1 + 0 + … ≠ 2: the bar is not a figure the row confirms
+    assert row == ("", "0", "0", "0", "0", "0", "2")
+    assert any("'i' (not a number)" in b for b in blanked), blanked

@@ -13,8 +13,9 @@ from pipeline.core.records import (GRID_APPLICATION, GRID_PROACTIVE, GRID_REVIEW
 from pipeline.core.rejection import Rejected
 from pipeline.core.textnorm import squeeze
 
-# Bumped whenever parsing changes what it extracts: cached results of older versions are redone.
-PARSER_VERSION = "6"
+# Bumped whenever reading or parsing changes what is extracted (the OCR rules too): cached results of
+# older versions are redone.
+PARSER_VERSION = "7"
 
 
 def _not_a_report(why: str) -> Rejected:

@@ -366,7 +366,10 @@ def _assemble(chars, edges, pdf_reader, number: int, checks=()):
             numbers = [_NUMBER.fullmatch(c) for c in cells]
             first = next((k for k, m in enumerate(numbers) if m), len(cells))
             values = sum(1 for m in numbers if m) >= 3  # a row of values: what follows its label
-            disputed, doubtful, zeroish = [], [], []
+            disputed, doubtful, zeroish, barish = [], [], [], []
+            if values and 0 < first < len(cells) and cells[first - 1].strip() in _ONE_LOOKALIKES \
+                    and len(cells) - first + 1 in (7, 15):
+                first -= 1  # a lone bar where the row's width needs its first value ('1' read as 'i')
             for k, conf in enumerate(confs):
                 number_match = numbers[k]
                 if conf < 0:  # two readings that disagree: settled below, by the row's identity or not at all
@@ -374,6 +377,10 @@ def _assemble(chars, edges, pdf_reader, number: int, checks=()):
                     cells[k] = ""
                     continue
                 if not number_match:
+                    if values and k >= first and cells[k].strip() in _ONE_LOOKALIKES:
+                        barish.append((k, cells[k].strip()))  # a lone bar: '1' only if the row's total holds
+                        cells[k] = ""
+                        continue
                     if values and k > first and cells[k].strip() in _ZERO_LOOKALIKES:
                         zeroish.append((k, cells[k].strip()))  # a lone round glyph: '0' only if the total says so
                         cells[k] = ""
@@ -396,6 +403,15 @@ def _assemble(chars, edges, pdf_reader, number: int, checks=()):
                     settled.append(f"page {number} row {r + 1} cell {k + 1} read '{text}' ({confs[k]:.2f}): "
                                    "kept, the row's total holds with it")
                     confs[k] = MIN_CONFIDENCE
+            for k, glyph in barish:
+                held = _identity_holds(cells, k, first, ("1", "1"))
+                if held is None:
+                    blanked.append(f"page {number} row {r + 1} cell {k + 1} '{glyph}' (not a number)")
+                else:
+                    cells[k] = held
+                    confs[k] = MIN_CONFIDENCE
+                    settled.append(f"page {number} row {r + 1} cell {k + 1} read '{glyph}': '1' kept, the row's "
+                                   "total holds with it")
             for k in disputed:
                 readings = disputes[int(-confs[k]) - 1]
                 held = _identity_holds(cells, k, first, readings)
@@ -451,6 +467,9 @@ def _confirm(plain, confidence: dict, checks) -> list[tuple[str, str]]:
 _DIGIT_LOOKALIKES = str.maketrans({"o": "0", "O": "0", "º": "0", "ó": "0", "ò": "0", "ö": "0", "°": "0",
                                    "θ": "0", "Ο": "0", "о": "0", "О": "0", "l": "1", "I": "1", "|": "1"})
 
+
+# a lone bar where a figure stands in a row of values: '1' misread ('i' at 150 dpi), or a speck
+_ONE_LOOKALIKES = {"i", "l", "I", "|", "!", "丨", "ı", "í", "ì"}
 
 # a lone round glyph where a figure stands in a row of values: '0' misread ('。' at 150 dpi), or a speck
 _ZERO_LOOKALIKES = {"o", "O", "º", "ó", "ò", "ö", "°", "θ", "Ο", "о", "О", "。", "○", "〇"}
