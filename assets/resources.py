@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline import settings
-from pipeline.core.build import (CONTRACT_TABLES, ParseManifest, cache_dir_for, publish_warehouse,
+from pipeline.core.build import (CONTRACT_TABLES, ParseManifest, cache_dir_for, publish_if_changed,
                                  publish_tables)
 from pipeline.core.files import Budget
 from pipeline.core.warehouse import Table, load_staged
@@ -101,9 +101,10 @@ class Warehouse(dg.ConfigurableResource):
             keys[name] = key
         return tables, keys
 
-    def publish(self, tables: dict[str, Table]) -> dict[str, int]:
-        """Every contract table with the label tables, views and build_info, as a new warehouse file."""
-        return publish_warehouse(tables, self.file)
+    def publish(self, tables: dict[str, Table], digest: str) -> dict[str, int] | None:
+        """Every contract table with the label tables, views and build_info, as a new warehouse file
+        with its quality report, unless the published file is already the build `digest` names (None)."""
+        return publish_if_changed(tables, self.file, digest)
 
     def replace(self, tables: dict[str, Table]) -> dict[str, int]:
         """Some contract tables replaced in a copy of the published file, published the same way."""

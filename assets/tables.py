@@ -11,9 +11,9 @@ from assets.checks import STRUCTURAL_CHECK_SPECS, result_key, structural_check_r
 from assets.resources import RawFolder, Warehouse, stage_key
 from pipeline.core import catalog, normalize
 from pipeline.core.build import (CONTRACT_TABLES, ParseManifest, build_digest, checked_tables,
-                                 ensure_quality_report, parquet_dir_for, published_digest)
+                                 parquet_dir_for, published_digest)
 from pipeline.core.files import discover
-from pipeline.core.quality_report import quality_report_path, write_quality_report
+from pipeline.core.quality_report import quality_report_path
 from pipeline.core.warehouse import Table, build_lock, export_parquet, lock_path_for, release_lock
 from schemas.tables import TABLE_MODELS
 
@@ -163,16 +163,14 @@ def disclosure_warehouse(context: dg.AssetExecutionContext, warehouse: Warehouse
     summary = normalize.summary_markdown(raw_file, findings)
     digest = build_digest(raw_file)
     with build_lock(warehouse.file):  # held since the parse step in a whole-job run; taken here otherwise
-        unchanged = published_digest(warehouse.file) == digest
-        if unchanged:  # no file, parser or layout change since the published build: keep it as it is
-            context.log.info(f"{warehouse.file} is already current (build {digest[:12]}); nothing to publish")
-            ensure_quality_report(warehouse.file, digest)
-            report = quality_report_path(warehouse.file)
-            counts: dict[str, int] = {}
-        else:
-            counts = warehouse.publish(tables)
-            report = write_quality_report(warehouse.file)
-            context.log.info(f"published {warehouse.file} in {time.perf_counter() - started:.1f} s")
+        published = warehouse.publish(tables, digest)
+    unchanged = published is None
+    if unchanged:  # no file, parser or layout change since the published build: kept as it is
+        context.log.info(f"{warehouse.file} is already current (build {digest[:12]}); nothing to publish")
+    else:
+        context.log.info(f"published {warehouse.file} in {time.perf_counter() - started:.1f} s")
+    counts = published or {}
+    report = quality_report_path(warehouse.file)
     for line in normalize.summary_lines(raw_file, findings):
         context.log.info(f"run summary: {line}")
     context.log.info(f"run summary: quality report {report.resolve()}")

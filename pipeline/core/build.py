@@ -390,15 +390,24 @@ def build_warehouse(raw_dir: Path, warehouse: Path, workers: int | None = None,
             shutil.rmtree(cache_dir, ignore_errors=True)
         run = parse_folder(raw_dir, cache_dir, workers, max_bytes, refs=refs, budget=budget, log=log)
         tables = validate(run.tables())
-        digest = build_digest(tables["raw_file"].read())
-        if published_digest(warehouse) == digest:
-            ensure_quality_report(warehouse, digest)
+        counts = publish_if_changed(tables, warehouse, build_digest(tables["raw_file"].read()))
+        if counts is None:
             return {}  # nothing changed since the published build
-        counts = publish_warehouse(tables, warehouse)
-        write_quality_report(warehouse)
         if parquet:
             export_parquet(warehouse, parquet_dir_for(warehouse), [*CONTRACT_TABLES, *catalog.LABEL_TABLES])
         return counts
+
+
+def publish_if_changed(tables: dict[str, Table], warehouse: Path, digest: str) -> dict[str, int] | None:
+    """Publish `tables` as the warehouse, with its quality report, unless the published warehouse is
+    already the build `digest` names (then only its quality report is made sure of). Rows per table
+    published, or None when nothing changed. The caller holds the build lock."""
+    if published_digest(warehouse) == digest:
+        ensure_quality_report(warehouse, digest)
+        return None
+    counts = publish_warehouse(tables, warehouse)
+    write_quality_report(warehouse)
+    return counts
 
 
 def ensure_quality_report(warehouse: Path, digest: str) -> bool:
