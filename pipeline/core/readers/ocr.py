@@ -366,9 +366,10 @@ def _assemble(chars, edges, pdf_reader, number: int, checks=()):
             numbers = [_NUMBER.fullmatch(c) for c in cells]
             first = next((k for k, m in enumerate(numbers) if m), len(cells))
             values = sum(1 for m in numbers if m) >= 3  # a row of values: what follows its label
-            disputed, doubtful, zeroish, barish = [], [], [], []
+            # doubtful: (cell, the reading its row's total may confirm, how it was read, how it is kept)
+            disputed, doubtful, zeroish = [], [], []
             if values and 0 < first < len(cells) and cells[first - 1].strip() in _ONE_LOOKALIKES \
-                    and len(cells) - first + 1 in (7, 15):
+                    and _group_size(cells[first - 1:]):
                 first -= 1  # a lone bar where the row's width needs its first value ('1' read as 'i')
             for k, conf in enumerate(confs):
                 number_match = numbers[k]
@@ -378,7 +379,8 @@ def _assemble(chars, edges, pdf_reader, number: int, checks=()):
                     continue
                 if not number_match:
                     if values and k >= first and cells[k].strip() in _ONE_LOOKALIKES:
-                        barish.append((k, cells[k].strip()))  # a lone bar: '1' only if the row's total holds
+                        glyph = cells[k].strip()  # a lone bar: '1' only if the row's total holds with it
+                        doubtful.append((k, "1", f"'{glyph}' (not a number)", f"read '{glyph}': '1' kept"))
                         cells[k] = ""
                         continue
                     if values and k > first and cells[k].strip() in _ZERO_LOOKALIKES:
@@ -391,27 +393,19 @@ def _assemble(chars, edges, pdf_reader, number: int, checks=()):
                     continue
                 cells[k] = number_match.group(1)  # specks beside a number (".0", "447.") are not digits
                 if conf < MIN_CONFIDENCE:
-                    doubtful.append((k, cells[k]))
+                    read = f"'{cells[k]}' ({conf:.2f})"
+                    doubtful.append((k, cells[k], read, f"read {read}: kept"))
                     cells[k] = ""
             # a doubtful or disputed cell is blank by now: the row's total can settle one of them, never two
-            for k, text in doubtful:  # a doubtful reading: kept only when the row's total holds with it
+            for k, text, read, kept_as in doubtful:  # kept only when the row's total holds with it
                 held = _identity_holds(cells, k, first, (text, text))
                 if held is None:
-                    blanked.append(f"page {number} row {r + 1} cell {k + 1} '{text}' ({confs[k]:.2f})")
+                    blanked.append(f"page {number} row {r + 1} cell {k + 1} {read}")
                 else:
                     cells[k] = held
-                    settled.append(f"page {number} row {r + 1} cell {k + 1} read '{text}' ({confs[k]:.2f}): "
-                                   "kept, the row's total holds with it")
+                    settled.append(f"page {number} row {r + 1} cell {k + 1} {kept_as}, the row's total holds "
+                                   "with it")
                     confs[k] = MIN_CONFIDENCE
-            for k, glyph in barish:
-                held = _identity_holds(cells, k, first, ("1", "1"))
-                if held is None:
-                    blanked.append(f"page {number} row {r + 1} cell {k + 1} '{glyph}' (not a number)")
-                else:
-                    cells[k] = held
-                    confs[k] = MIN_CONFIDENCE
-                    settled.append(f"page {number} row {r + 1} cell {k + 1} read '{glyph}': '1' kept, the row's "
-                                   "total holds with it")
             for k in disputed:
                 readings = disputes[int(-confs[k]) - 1]
                 held = _identity_holds(cells, k, first, readings)
@@ -475,17 +469,20 @@ _ONE_LOOKALIKES = {"i", "l", "I", "|", "!", "丨", "ı", "í", "ì"}
 _ZERO_LOOKALIKES = {"o", "O", "º", "ó", "ò", "ö", "°", "θ", "Ο", "о", "О", "。", "○", "〇"}
 
 
+def _group_size(values: list[str]) -> int | None:
+    """The identities of a row of values: 7 (§三: the last is the sum of the other six) are one group,
+    15 (§四) three groups of 5, each ending with its sum; other widths have none."""
+    return {7: 7, 15: 5}.get(len(values))
+
+
 def _zeros_hold(cells: list[str], ks: list[int], first: int) -> bool:
     """Whether the cells ks (blank: each read as a lone round glyph) can only be 0: every identity of
     the row that holds one of them (as in `_identity_holds`) is otherwise fully read and holds with them
     at 0. Counts are never negative, so addends that must sum to 0 are each 0; a total among them must
     be the only one of its identity (a total and an addend both unread are not fixed by it)."""
     values = cells[first:]
-    if len(values) == 7:
-        size = 7
-    elif len(values) == 15:
-        size = 5
-    else:
+    size = _group_size(values)
+    if not size:
         return False
     at = {k - first for k in ks}
     for start in range(0, len(values), size):
@@ -512,12 +509,10 @@ def _identity_holds(cells: list[str], k: int, first: int, readings: tuple[str, s
     identity read; None when neither or both hold, or the row has no such identity."""
     values = cells[first:]
     at = k - first
-    if len(values) == 7:
-        group = range(0, 7)
-    elif len(values) == 15:
-        group = range(at // 5 * 5, at // 5 * 5 + 5)
-    else:
+    size = _group_size(values)
+    if not size:
         return None
+    group = range(at // size * size, at // size * size + size)
     fits = []
     for reading in dict.fromkeys(readings):
         if not _NUMBER.fullmatch(reading):
